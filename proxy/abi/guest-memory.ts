@@ -1,0 +1,153 @@
+/**
+ * Checked access to a guest's linear memory. Every pointer and length a filter passes is
+ * validated here; a bad one throws `MemoryFault`, which the import shims turn into
+ * `INVALID_MEMORY_ACCESS` (6) — never a host crash (cpp-host checks every `getMemory`,
+ * `src/exports.cc`). Views are re-created whenever the buffer was detached by `memory.grow`
+ * ("Every call to grow will detach any references to the old buffer", MDN).
+ *
+ * Returned values follow cpp-host's `copyToPointerSize`: exactly one guest `malloc(len)` per
+ * value, pointer and length written as little-endian u32s; ptr 0 / size 0 for an empty value.
+ */
+
+import { decodeUtf8, utf8Length, writeUtf8 } from "./utf8.ts";
+
+/** A guest pointer or length was out of bounds. */
+export class MemoryFault extends Error {}
+
+/** The guest allocator returned 0 or an out-of-bounds block. */
+export class AllocationFault extends Error {}
+
+export class GuestMemory {
+  #memory: WebAssembly.Memory;
+  #buffer: ArrayBuffer;
+  #u8: Uint8Array;
+  #view: DataView;
+  /** The guest allocator (`malloc` or `proxy_on_memory_allocate`), set once exports are known. */
+  allocate: (size: number) => number = () => 0;
+
+  constructor(memory: WebAssembly.Memory) {
+    this.#memory = memory;
+    this.#buffer = memory.buffer as ArrayBuffer;
+    this.#u8 = new Uint8Array(this.#buffer);
+    this.#view = new DataView(this.#buffer);
+  }
+
+  /** The current bytes; stale views are replaced after growth. */
+  get u8(): Uint8Array {
+    if (this.#memory.buffer !== this.#buffer) this.#refresh();
+    return this.#u8;
+  }
+
+  get byteLength(): number {
+    return this.u8.byteLength;
+  }
+
+  #refresh(): void {
+    this.#buffer = this.#memory.buffer as ArrayBuffer;
+    this.#u8 = new Uint8Array(this.#buffer);
+    this.#view = new DataView(this.#buffer);
+  }
+
+  /** Throws `MemoryFault` unless `[ptr, ptr+len)` lies inside memory. Inputs are raw i32s. */
+  check(ptr: number, len: number): void {
+    ptr >>>= 0;
+    len >>>= 0;
+    if (ptr + len > this.u8.byteLength) throw new MemoryFault(`[${ptr}, +${len}) is outside the ${this.u8.byteLength}-byte memory`);
+  }
+
+  /** A copy of `len` guest bytes at `ptr`. */
+  read(ptr: number, len: number): Uint8Array {
+    ptr >>>= 0;
+    len >>>= 0;
+    this.check(ptr, len);
+    return this.#u8.slice(ptr, ptr + len);
+  }
+
+  /** A view (no copy) valid until the next call into the guest. */
+  view(ptr: number, len: number): Uint8Array {
+    ptr >>>= 0;
+    len >>>= 0;
+    this.check(ptr, len);
+    return this.#u8.subarray(ptr, ptr + len);
+  }
+
+  /** UTF-8 string of `len` bytes at `ptr`. */
+  string(ptr: number, len: number): string {
+    ptr >>>= 0;
+    len >>>= 0;
+    this.check(ptr, len);
+    return decodeUtf8(this.#u8, ptr, ptr + len);
+  }
+
+  u32(ptr: number): number {
+    this.check(ptr, 4);
+    return this.#view.getUint32(ptr >>> 0, true);
+  }
+
+  setU32(ptr: number, value: number): void {
+    this.check(ptr, 4);
+    this.#view.setUint32(ptr >>> 0, value >>> 0, true);
+  }
+
+  setU64(ptr: number, value: bigint): void {
+    this.check(ptr, 8);
+    this.#view.setBigUint64(ptr >>> 0, BigInt.asUintN(64, value), true);
+  }
+
+  #alloc(size: number): number {
+    const ptr = this.allocate(size) >>> 0;
+    if (ptr === 0 || ptr + size > this.u8.byteLength) throw new AllocationFault(`the guest allocator returned ${ptr} for ${size} bytes`);
+    return ptr;
+  }
+
+  /**
+   * Hands `bytes` to the guest: allocates a block, copies, and writes pointer and size into
+   * the guest's return slots. The slots are checked before allocating, so a bad slot costs
+   * no guest memory.
+   */
+  returnBytes(ptrSlot: number, sizeSlot: number, bytes: Uint8Array | undefined): void {
+    this.check(ptrSlot, 4);
+    this.check(sizeSlot, 4);
+    const len = bytes?.byteLength ?? 0;
+    if (len === 0) {
+      this.setU32(ptrSlot, 0);
+      this.setU32(sizeSlot, 0);
+      return;
+    }
+    const ptr = this.#alloc(len);
+    this.#u8.set(bytes as Uint8Array, ptr);
+    this.setU32(ptrSlot, ptr);
+    this.setU32(sizeSlot, len);
+  }
+
+  /** Like `returnBytes` for a string, encoded as UTF-8 straight into guest memory. */
+  returnString(ptrSlot: number, sizeSlot: number, value: string): void {
+    this.check(ptrSlot, 4);
+    this.check(sizeSlot, 4);
+    const len = utf8Length(value);
+    if (len === 0) {
+      this.setU32(ptrSlot, 0);
+      this.setU32(sizeSlot, 0);
+      return;
+    }
+    const ptr = this.#alloc(len);
+    writeUtf8(this.#u8, ptr, value);
+    this.setU32(ptrSlot, ptr);
+    this.setU32(sizeSlot, len);
+  }
+
+  /** Allocates `len` bytes, lets `fill` write them, and returns the pointer to the guest's slots. */
+  returnWith(ptrSlot: number, sizeSlot: number, len: number, fill: (u8: Uint8Array, ptr: number) => void): void {
+    this.check(ptrSlot, 4);
+    this.check(sizeSlot, 4);
+    if (len === 0) {
+      this.setU32(ptrSlot, 0);
+      this.setU32(sizeSlot, 0);
+      return;
+    }
+    const ptr = this.#alloc(len);
+    fill(this.#u8, ptr);
+    this.setU32(ptrSlot, ptr);
+    this.setU32(sizeSlot, len);
+  }
+}

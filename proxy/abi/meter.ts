@@ -1,0 +1,93 @@
+/**
+ * CPU budgets for filters by fuel metering. At load, the module is rewritten with binaryen:
+ * its `log-execution` pass puts a call at every function entry, loop header and return; the
+ * call target is then replaced by a tiny internal function that decrements an exported i32
+ * global and executes `unreachable` once it goes negative, and the `inlining` pass folds it
+ * into each site. The host sets the global to the budget before every callback, so an
+ * infinite loop in any callback stops within its budget, and a trap with the counter below
+ * zero is reported as "CPU budget exhausted" rather than as a guest trap.
+ *
+ * One unit is one loop iteration or one function call. Rewriting costs tens of milliseconds,
+ * so results are cached by the SHA-256 of the input (in memory, and in the embedder's cache
+ * when one is given).
+ */
+
+/** Name of the exported fuel counter a metered module carries. */
+export const FUEL_GLOBAL = "__weir_fuel";
+const METER_MODULE = "weir_meter";
+
+/** Where metered modules are kept between loads (e.g. a directory on disk). */
+export interface ModuleCache {
+  get(key: string): Promise<Uint8Array | undefined>;
+  set(key: string, bytes: Uint8Array): Promise<void>;
+}
+
+const memoryCache = new Map<string, Uint8Array>();
+
+/** Hex SHA-256 of `bytes` (WebCrypto, available on Node 20, Deno and Bun). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
+  let hex = "";
+  for (const b of digest) hex += b.toString(16).padStart(2, "0");
+  return hex;
+}
+
+/** Returns `bytes` rewritten with a fuel counter; cached by digest. */
+export async function meterModule(bytes: Uint8Array, cache?: ModuleCache): Promise<Uint8Array> {
+  const key = `metered-v1-${await sha256Hex(bytes)}`;
+  const hit = memoryCache.get(key) ?? (await cache?.get(key));
+  if (hit) {
+    memoryCache.set(key, hit);
+    return hit;
+  }
+  const out = await rewrite(bytes);
+  memoryCache.set(key, out);
+  await cache?.set(key, out);
+  return out;
+}
+
+async function rewrite(bytes: Uint8Array): Promise<Uint8Array> {
+  const { default: binaryen } = await import("binaryen");
+  // binaryen's typings omit readBinary's optional feature-set argument.
+  const mod = (binaryen.readBinary as (data: Uint8Array, features?: number) => ReturnType<typeof binaryen.readBinary>)(
+    bytes,
+    binaryen.Features.All,
+  );
+  try {
+    mod.setFeatures(binaryen.Features.All);
+    binaryen.setPassArgument("log-execution", METER_MODULE);
+    mod.runPasses(["log-execution"]);
+    binaryen.clearPassArguments();
+    let hook: string | undefined;
+    for (let i = 0; i < mod.getNumFunctions(); i++) {
+      const info = binaryen.getFunctionInfo(mod.getFunctionByIndex(i));
+      if (info.module === METER_MODULE) hook = info.name;
+    }
+    if (hook === undefined) throw new Error("binaryen's log-execution pass added no hook");
+    mod.removeFunction(hook);
+    const fuel = () => mod.global.get(FUEL_GLOBAL, binaryen.i32);
+    mod.addGlobal(FUEL_GLOBAL, binaryen.i32, true, mod.i32.const(0));
+    mod.addGlobalExport(FUEL_GLOBAL, FUEL_GLOBAL);
+    mod.addFunction(
+      hook,
+      binaryen.createType([binaryen.i32]),
+      binaryen.none,
+      [],
+      mod.block(null, [
+        mod.global.set(FUEL_GLOBAL, mod.i32.sub(fuel(), mod.i32.const(1))),
+        mod.if(mod.i32.lt_s(fuel(), mod.i32.const(0)), mod.unreachable()),
+      ]),
+    );
+    const previous = binaryen.getAlwaysInlineMaxSize();
+    binaryen.setAlwaysInlineMaxSize(20);
+    try {
+      mod.runPasses(["inlining"]);
+    } finally {
+      binaryen.setAlwaysInlineMaxSize(previous);
+    }
+    if (!mod.validate()) throw new Error("the metered module does not validate");
+    return mod.emitBinary();
+  } finally {
+    mod.dispose();
+  }
+}

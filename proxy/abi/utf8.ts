@@ -1,0 +1,62 @@
+/**
+ * UTF-8 helpers tuned for the host's hot path: header names and values are short and almost
+ * always ASCII, where a plain loop beats `TextDecoder`/`TextEncoder`'s fixed per-call cost.
+ */
+
+const decoder = new TextDecoder("utf-8", { fatal: false });
+const encoder = new TextEncoder();
+
+/** Decodes `bytes[start, end)` as UTF-8 (invalid sequences become U+FFFD). */
+export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
+  const len = end - start;
+  if (len <= 0) return "";
+  if (len <= 48) {
+    let out = "";
+    for (let i = start; i < end; i++) {
+      const b = bytes[i];
+      if (b >= 0x80) return decoder.decode(bytes.subarray(start, end));
+      out += String.fromCharCode(b);
+    }
+    return out;
+  }
+  return decoder.decode(bytes.subarray(start, end));
+}
+
+/** Number of bytes `value` takes in UTF-8. */
+export function utf8Length(value: string): number {
+  const n = value.length;
+  let bytes = n;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+      bytes += 2; // a surrogate pair is 4 bytes in UTF-8 and 2 UTF-16 units
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
+/** Writes `value` at `bytes[offset]`, which must have room for `utf8Length(value)` bytes. */
+export function writeUtf8(bytes: Uint8Array, offset: number, value: string): number {
+  const n = value.length;
+  if (n <= 48) {
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80) {
+        ascii = false;
+        break;
+      }
+      bytes[offset + i] = c;
+    }
+    if (ascii) return n;
+  }
+  return encoder.encodeInto(value, bytes.subarray(offset)).written;
+}
+
+/** `TextEncoder.encode`, shared. */
+export function encodeUtf8(value: string): Uint8Array {
+  return encoder.encode(value);
+}
