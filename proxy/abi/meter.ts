@@ -54,7 +54,9 @@ async function rewrite(bytes: Uint8Array): Promise<Uint8Array> {
     binaryen.Features.All,
   );
   try {
-    mod.setFeatures(binaryen.Features.All);
+    // Every feature so anything parses and validates, except compact imports: binaryen would
+    // emit that encoding, which Node 20's V8 rejects ("unknown import kind 0x7f").
+    mod.setFeatures(binaryen.Features.All & ~binaryen.Features.CompactImports);
     binaryen.setPassArgument("log-execution", METER_MODULE);
     mod.runPasses(["log-execution"]);
     binaryen.clearPassArguments();
