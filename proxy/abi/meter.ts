@@ -56,7 +56,8 @@ async function rewrite(bytes: Uint8Array): Promise<Uint8Array> {
   try {
     // Every feature so anything parses and validates, except compact imports: binaryen would
     // emit that encoding, which Node 20's V8 rejects ("unknown import kind 0x7f").
-    mod.setFeatures(binaryen.Features.All & ~binaryen.Features.CompactImports);
+    const features = binaryen.Features as unknown as Record<string, number>;
+    mod.setFeatures(features.All & ~(features.CompactImports ?? 0));
     binaryen.setPassArgument("log-execution", METER_MODULE);
     mod.runPasses(["log-execution"]);
     binaryen.clearPassArguments();
