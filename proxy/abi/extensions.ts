@@ -37,7 +37,13 @@ export function builtinForeignFunctions(
       if (!alg || key === undefined || data === undefined || sig === undefined) {
         throw new TypeError("weir.verify_signature needs alg, key, data and signature");
       }
-      const b64 = (s: string) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+      const b64 = (s: string) => {
+        try {
+          return Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+        } catch {
+          throw new TypeError("weir.verify_signature: signature is not base64url");
+        }
+      };
       const signature = raw.get("signature_encoding") === "raw" ? encodeUtf8(sig) : b64(sig);
       return Uint8Array.of(crypto.verify(alg, encodeUtf8(key), encodeUtf8(data), signature) ? 1 : 0);
     });

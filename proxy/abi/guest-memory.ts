@@ -19,7 +19,6 @@ export class AllocationFault extends Error {}
 
 export class GuestMemory {
   #memory: WebAssembly.Memory;
-  #buffer: ArrayBuffer;
   #u8: Uint8Array;
   #view: DataView;
   /** The guest allocator (`malloc` or `proxy_on_memory_allocate`), set once exports are known. */
@@ -27,14 +26,17 @@ export class GuestMemory {
 
   constructor(memory: WebAssembly.Memory) {
     this.#memory = memory;
-    this.#buffer = memory.buffer as ArrayBuffer;
-    this.#u8 = new Uint8Array(this.#buffer);
-    this.#view = new DataView(this.#buffer);
+    this.#u8 = new Uint8Array(memory.buffer);
+    this.#view = new DataView(memory.buffer);
   }
 
-  /** The current bytes; stale views are replaced after growth. */
+  /**
+   * The current bytes; stale views are replaced after growth. Growth detaches the old buffer,
+   * which leaves our view with length 0 — checking that is much cheaper than reading
+   * `memory.buffer` (a getter that allocates a handle) on every access.
+   */
   get u8(): Uint8Array {
-    if (this.#memory.buffer !== this.#buffer) this.#refresh();
+    if (this.#u8.byteLength === 0) this.#refresh();
     return this.#u8;
   }
 
@@ -43,16 +45,15 @@ export class GuestMemory {
   }
 
   #refresh(): void {
-    this.#buffer = this.#memory.buffer as ArrayBuffer;
-    this.#u8 = new Uint8Array(this.#buffer);
-    this.#view = new DataView(this.#buffer);
+    const buffer = this.#memory.buffer;
+    this.#u8 = new Uint8Array(buffer);
+    this.#view = new DataView(buffer);
   }
 
   /** Throws `MemoryFault` unless `[ptr, ptr+len)` lies inside memory. Inputs are raw i32s. */
   check(ptr: number, len: number): void {
-    ptr >>>= 0;
-    len >>>= 0;
-    if (ptr + len > this.u8.byteLength) throw new MemoryFault(`[${ptr}, +${len}) is outside the ${this.u8.byteLength}-byte memory`);
+    const size = this.u8.byteLength;
+    if ((ptr >>> 0) + (len >>> 0) > size) throw new MemoryFault(`[${ptr >>> 0}, +${len >>> 0}) is outside the ${size}-byte memory`);
   }
 
   /** A copy of `len` guest bytes at `ptr`. */
@@ -106,48 +107,41 @@ export class GuestMemory {
    * no guest memory.
    */
   returnBytes(ptrSlot: number, sizeSlot: number, bytes: Uint8Array | undefined): void {
-    this.check(ptrSlot, 4);
-    this.check(sizeSlot, 4);
+    this.#checkSlots(ptrSlot, sizeSlot);
     const len = bytes?.byteLength ?? 0;
-    if (len === 0) {
-      this.setU32(ptrSlot, 0);
-      this.setU32(sizeSlot, 0);
-      return;
+    const ptr = len === 0 ? 0 : this.#alloc(len);
+    if (len !== 0) this.#u8.set(bytes as Uint8Array, ptr);
+    this.#writeSlots(ptrSlot, sizeSlot, ptr, len);
+  }
+
+  #checkSlots(ptrSlot: number, sizeSlot: number): void {
+    const size = this.u8.byteLength;
+    if ((ptrSlot >>> 0) + 4 > size || (sizeSlot >>> 0) + 4 > size) {
+      throw new MemoryFault(`return slots ${ptrSlot >>> 0}/${sizeSlot >>> 0} are outside the ${size}-byte memory`);
     }
-    const ptr = this.#alloc(len);
-    this.#u8.set(bytes as Uint8Array, ptr);
-    this.setU32(ptrSlot, ptr);
-    this.setU32(sizeSlot, len);
+  }
+
+  /** Writes pointer and length; the slots were checked, but `malloc` may have grown memory since. */
+  #writeSlots(ptrSlot: number, sizeSlot: number, ptr: number, len: number): void {
+    if (this.#u8.byteLength === 0) this.#refresh();
+    this.#view.setUint32(ptrSlot >>> 0, ptr, true);
+    this.#view.setUint32(sizeSlot >>> 0, len, true);
   }
 
   /** Like `returnBytes` for a string, encoded as UTF-8 straight into guest memory. */
   returnString(ptrSlot: number, sizeSlot: number, value: string): void {
-    this.check(ptrSlot, 4);
-    this.check(sizeSlot, 4);
+    this.#checkSlots(ptrSlot, sizeSlot);
     const len = utf8Length(value);
-    if (len === 0) {
-      this.setU32(ptrSlot, 0);
-      this.setU32(sizeSlot, 0);
-      return;
-    }
-    const ptr = this.#alloc(len);
-    writeUtf8(this.#u8, ptr, value);
-    this.setU32(ptrSlot, ptr);
-    this.setU32(sizeSlot, len);
+    const ptr = len === 0 ? 0 : this.#alloc(len);
+    if (len !== 0) writeUtf8(this.#u8, ptr, value);
+    this.#writeSlots(ptrSlot, sizeSlot, ptr, len);
   }
 
   /** Allocates `len` bytes, lets `fill` write them, and returns the pointer to the guest's slots. */
   returnWith(ptrSlot: number, sizeSlot: number, len: number, fill: (u8: Uint8Array, ptr: number) => void): void {
-    this.check(ptrSlot, 4);
-    this.check(sizeSlot, 4);
-    if (len === 0) {
-      this.setU32(ptrSlot, 0);
-      this.setU32(sizeSlot, 0);
-      return;
-    }
-    const ptr = this.#alloc(len);
-    fill(this.#u8, ptr);
-    this.setU32(ptrSlot, ptr);
-    this.setU32(sizeSlot, len);
+    this.#checkSlots(ptrSlot, sizeSlot);
+    const ptr = len === 0 ? 0 : this.#alloc(len);
+    if (len !== 0) fill(this.#u8, ptr);
+    this.#writeSlots(ptrSlot, sizeSlot, ptr, len);
   }
 }

@@ -21,6 +21,8 @@ import { capMemory } from "./wasm-binary.ts";
 
 /** Default memory cap: 1024 pages = 64 MiB (cpp-host allows 1 GiB; a sidecar should be tighter). */
 export const DEFAULT_MEMORY_PAGES = 1024;
+/** Modules up to this size compile synchronously (a few ms); bigger ones off the main thread. */
+const SYNC_COMPILE_LIMIT = 1024 * 1024;
 /** Default fuel per callback. */
 export const DEFAULT_FUEL = 50_000_000;
 
@@ -135,7 +137,12 @@ export function createHost(options: HostOptions = {}): Host {
     }
     let module: WebAssembly.Module;
     try {
-      module = await WebAssembly.compile(prepared as BufferSource);
+      // Small modules compile synchronously: the async path can queue behind V8's background
+      // compilation of binaryen's own Wasm and stall a first load by seconds (seen on Node and Deno).
+      module =
+        prepared.byteLength <= SYNC_COMPILE_LIMIT
+          ? new WebAssembly.Module(prepared as BufferSource)
+          : await WebAssembly.compile(prepared as BufferSource);
     } catch (err) {
       throw new FilterLoadError(name, [`compile failed: ${(err as Error).message}`], { cause: err });
     }

@@ -7,14 +7,19 @@
  * infinite loop in any callback stops within its budget, and a trap with the counter below
  * zero is reported as "CPU budget exhausted" rather than as a guest trap.
  *
+ * The counter is an imported mutable global (`weir_meter.fuel`) rather than one the module
+ * defines, so the host can fill it before instantiation: an AssemblyScript module's start
+ * section runs inside `new WebAssembly.Instance`, under the same budget as any callback.
+ *
  * One unit is one loop iteration or one function call. Rewriting costs tens of milliseconds,
  * so results are cached by the SHA-256 of the input (in memory, and in the embedder's cache
  * when one is given).
  */
 
-/** Name of the exported fuel counter a metered module carries. */
-export const FUEL_GLOBAL = "__weir_fuel";
-const METER_MODULE = "weir_meter";
+/** Import module and name of the fuel counter a metered module imports. */
+export const FUEL_MODULE = "weir_meter";
+export const FUEL_GLOBAL = "fuel";
+const METER_MODULE = "weir_meter_hook";
 
 /** Where metered modules are kept between loads (e.g. a directory on disk). */
 export interface ModuleCache {
@@ -34,7 +39,7 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 
 /** Returns `bytes` rewritten with a fuel counter; cached by digest. */
 export async function meterModule(bytes: Uint8Array, cache?: ModuleCache): Promise<Uint8Array> {
-  const key = `metered-v1-${await sha256Hex(bytes)}`;
+  const key = `metered-v2-${await sha256Hex(bytes)}`;
   const hit = memoryCache.get(key) ?? (await cache?.get(key));
   if (hit) {
     memoryCache.set(key, hit);
@@ -68,16 +73,16 @@ async function rewrite(bytes: Uint8Array): Promise<Uint8Array> {
     }
     if (hook === undefined) throw new Error("binaryen's log-execution pass added no hook");
     mod.removeFunction(hook);
-    const fuel = () => mod.global.get(FUEL_GLOBAL, binaryen.i32);
-    mod.addGlobal(FUEL_GLOBAL, binaryen.i32, true, mod.i32.const(0));
-    mod.addGlobalExport(FUEL_GLOBAL, FUEL_GLOBAL);
+    const name = "weir_fuel";
+    const fuel = () => mod.global.get(name, binaryen.i32);
+    mod.addGlobalImport(name, FUEL_MODULE, FUEL_GLOBAL, binaryen.i32, true);
     mod.addFunction(
       hook,
       binaryen.createType([binaryen.i32]),
       binaryen.none,
       [],
       mod.block(null, [
-        mod.global.set(FUEL_GLOBAL, mod.i32.sub(fuel(), mod.i32.const(1))),
+        mod.global.set(name, mod.i32.sub(fuel(), mod.i32.const(1))),
         mod.if(mod.i32.lt_s(fuel(), mod.i32.const(0)), mod.unreachable()),
       ]),
     );

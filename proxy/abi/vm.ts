@@ -12,7 +12,7 @@ import { GuestMemory } from "./guest-memory.ts";
 import type { HeaderMap } from "./header-map.ts";
 import { createEnvImports } from "./host-calls.ts";
 import type { HostState } from "./host-state.ts";
-import { FUEL_GLOBAL } from "./meter.ts";
+import { FUEL_GLOBAL, FUEL_MODULE } from "./meter.ts";
 import type { PropertyValue } from "./properties.ts";
 import type { HttpStream } from "./stream.ts";
 import { createWasiImports, ProcExit } from "./wasi.ts";
@@ -89,6 +89,25 @@ interface PendingCall {
   timer: unknown;
 }
 
+/**
+ * Engines word traps differently (JavaScriptCore: "Unreachable code should not be executed
+ * (evaluating 'fn(a, b, c, d, e)')"); errors name the trap in V8's words on every runtime.
+ */
+const JSC_TRAPS: [RegExp, string][] = [
+  [/^Unreachable code should not be executed/, "unreachable"],
+  [/^Out of bounds memory access/, "memory access out of bounds"],
+  [/^Out of bounds call_indirect/, "table index is out of bounds"],
+  [/^call_indirect to a signature that does not match/, "null function or function signature mismatch"],
+  [/^Division by zero/, "divide by zero"],
+  [/^Integer overflow/, "integer overflow"],
+  [/^Out of bounds Trunc operation/, "float unrepresentable in integer range"],
+];
+
+export function normalizeTrapMessage(message: string): string {
+  for (const [pattern, canonical] of JSC_TRAPS) if (pattern.test(message)) return canonical;
+  return message;
+}
+
 /** Returned by `call` when the guest did not complete the callback. */
 export const FAILED = -1;
 
@@ -135,6 +154,12 @@ export class FilterVm {
     const wasi = createWasiImports(this);
     imports.wasi_snapshot_preview1 = wasi;
     imports.wasi_unstable = wasi;
+    // Metered modules import their fuel counter; it is full before the start section runs.
+    const metered = WebAssembly.Module.imports(module).some((i) => i.module === FUEL_MODULE);
+    if (metered) {
+      this.#fuel = new WebAssembly.Global({ value: "i32", mutable: true }, config.fuel as number);
+      imports[FUEL_MODULE] = { [FUEL_GLOBAL]: this.#fuel };
+    }
     // Instantiation runs an AssemblyScript module's start section; a trap there is a load error.
     let instance: WebAssembly.Instance;
     try {
@@ -146,7 +171,6 @@ export class FilterVm {
     this.memory = new GuestMemory(this.exports.memory);
     const allocate = this.exports.malloc ?? this.exports.proxy_on_memory_allocate;
     if (allocate) this.memory.allocate = allocate;
-    this.#fuel = (instance.exports as Record<string, unknown>)[FUEL_GLOBAL] as WebAssembly.Global | undefined;
     this.root = new RootContext(this.#nextContextId++);
     this.contexts.set(this.root.id, this.root);
   }
@@ -190,7 +214,8 @@ export class FilterVm {
     }
     this.#depth--;
     if (outer) this.#leave();
-    return result === undefined ? 0 : result;
+    // i32 results arrive signed; a guest's 0xFFFFFFFF must not read as FAILED (-1).
+    return result === undefined ? 0 : result >>> 0;
   }
 
   #leave(): void {
@@ -226,7 +251,7 @@ export class FilterVm {
       return new FilterTrapError(name, callback, "fuel", `used its ${this.config.fuel} units`, { cause: err });
     }
     let kind: TrapKind = "trap";
-    let detail = err instanceof Error ? err.message : String(err);
+    let detail = normalizeTrapMessage(err instanceof Error ? err.message : String(err));
     if (err instanceof RangeError && /call stack/i.test(detail)) detail = "call stack exhausted (unbounded recursion?)";
     else if (!(err instanceof WebAssembly.RuntimeError) && !(err instanceof RangeError)) kind = "host";
     try {

@@ -90,7 +90,7 @@ export function createWasiImports(vm: FilterVm): Record<string, (...args: never[
       try {
         const view = vm.memory.view(ptr, len);
         for (let off = 0; off < view.byteLength; off += RANDOM_CHUNK) {
-          crypto.getRandomValues(view.subarray(off, Math.min(view.byteLength, off + RANDOM_CHUNK)));
+          crypto.getRandomValues(view.subarray(off, Math.min(view.byteLength, off + RANDOM_CHUNK)) as Uint8Array<ArrayBuffer>);
         }
         return Errno.SUCCESS;
       } catch (err) {

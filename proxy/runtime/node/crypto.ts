@@ -9,10 +9,15 @@ import type { HostCrypto } from "../../abi/types.ts";
 
 const HASHES: Record<string, string> = { "256": "sha256", "384": "sha384", "512": "sha512" };
 
+/** Parses a JWK (JSON) or PEM public key; an unusable key is a `TypeError` (BAD_ARGUMENT to the filter). */
 function publicKey(key: Uint8Array): KeyObject {
   const text = new TextDecoder().decode(key).trim();
-  if (text.startsWith("{")) return createPublicKey({ key: JSON.parse(text), format: "jwk" });
-  return createPublicKey(text);
+  try {
+    if (text.startsWith("{")) return createPublicKey({ key: JSON.parse(text), format: "jwk" });
+    return createPublicKey(text);
+  } catch (err) {
+    throw new TypeError(`unusable public key: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** Verifies JWS algorithms HS*, RS*, PS*, ES* (raw r||s signatures, as JWS uses) and EdDSA. */
