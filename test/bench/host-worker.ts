@@ -12,7 +12,9 @@ const args: string[] = typeof Deno !== "undefined" ? Deno.args : process.argv.sl
 const dir = args[0];
 const streams = Number(args[1] ?? 100_000);
 // "dist": measure the compiled host, as Node runs it in production.
-const { createHost, HeaderMap }: typeof Abi = await import(args[2] === "dist" ? "../../dist/proxy/abi/index.js" : "../../proxy/abi/index.ts");
+const { createHost, HeaderMap }: typeof Abi = await import(
+  args[2] === "dist" ? "../../dist/proxy/abi/index.js" : "../../proxy/abi/index.ts"
+);
 
 async function read(path: string): Promise<Uint8Array> {
   if (typeof Deno !== "undefined") return Deno.readFile(path);

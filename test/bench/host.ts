@@ -40,8 +40,14 @@ interface Row {
   metered: boolean;
   usPerStream: number;
 }
-const TARGET: Record<string, string> = { "raw-noop": "≤ 3 µs", "raw-headers": "≤ 10 µs", "sdk-noop": "reference: the public SDK's own per-stream work included" };
-console.log(`weir host benchmark — µs per full stream (create → request headers → response headers → log/done/delete), median of 5 rounds of ${STREAMS / 5}`);
+const TARGET: Record<string, string> = {
+  "raw-noop": "≤ 3 µs",
+  "raw-headers": "≤ 10 µs",
+  "sdk-noop": "reference: the public SDK's own per-stream work included",
+};
+console.log(
+  `weir host benchmark — µs per full stream (create → request headers → response headers → log/done/delete), median of 5 rounds of ${STREAMS / 5}`,
+);
 console.log("for scale: Envoy's V8 Wasm filter adds ≈80 µs per request (istio/istio#27636)\n");
 console.log("node targets: raw-noop ≤ 3 µs, raw-headers ≤ 10 µs, metering within 25%\n");
 console.log("runtime  filter        unmetered   metered   metering cost   node target");

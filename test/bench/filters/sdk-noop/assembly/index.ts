@@ -1,6 +1,7 @@
 // A filter that does nothing: every callback keeps the SDK's default ("continue"). Measures
 // the host's fixed cost per stream.
 export * from "@gcoredev/proxy-wasm-sdk-as/assembly/proxy";
+
 import { Context, RootContext, registerRootContext } from "@gcoredev/proxy-wasm-sdk-as/assembly";
 
 class NoopRoot extends RootContext {

@@ -1,0 +1,56 @@
+/**
+ * The `weir` command line: one entry point, one small module per command.
+ */
+
+import { readFileSync } from "node:fs";
+import { demo } from "./commands/demo.ts";
+import { inspect } from "./commands/inspect.ts";
+
+interface Command {
+  summary: string;
+  run(args: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  demo: { summary: "run examples/hello-filter over sample requests in weir's host and show what it changed", run: () => demo() },
+  inspect: { summary: "show a filter module's ABI, imports and callbacks, and every problem that would stop it loading", run: inspect },
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  return [
+    "weir — a service-mesh sidecar for JavaScript runtimes, hosting proxy-wasm filters",
+    "",
+    "usage: weir <command> [arguments]",
+    "",
+    "commands:",
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    "",
+    "options: --help, --version",
+  ].join("\n");
+}
+
+/** Runs the CLI with `args` (without the program name); resolves with the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    console.log(help());
+    return 0;
+  }
+  if (name === "--version" || name === "-v") {
+    console.log(version());
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    const close = Object.keys(COMMANDS).find((c) => c.startsWith(name.slice(0, 2)));
+    console.error(`weir: unknown command "${name}"${close ? ` (did you mean "${close}"?)` : ""}\n\n${help()}`);
+    return 2;
+  }
+  return command.run(rest);
+}
