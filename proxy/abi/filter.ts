@@ -42,6 +42,7 @@ export class Filter {
   #reloadAttempts = 0;
   #nextReloadAt = 0;
   #closed = false;
+  #startedAt = 0;
   /** The most recent failure (kept after a reload, for the admin API). */
   lastError: FilterTrapError | undefined;
   /** Hook for the embedder (metrics, admin API). */
@@ -91,6 +92,7 @@ export class Filter {
       throw new FilterLoadError(this.name, [problem], { cause: vm.failure, logs: [...vm.recentLogs] });
     }
     vm.onFailure = (error) => this.#vmFailed(vm, error);
+    this.#startedAt = this.#host.timers.monotonic();
     return vm;
   }
 
@@ -98,6 +100,8 @@ export class Filter {
     this.lastError = error;
     this.counters.failures++;
     if (this.policy === "reload") {
+      // A VM that served a while before failing starts the backoff over; a crash loop keeps growing it.
+      if (this.#host.timers.monotonic() - this.#startedAt > 2 * this.#backoff.maxMs) this.#reloadAttempts = 0;
       const delay = Math.min(this.#backoff.maxMs, this.#backoff.baseMs * 2 ** this.#reloadAttempts);
       this.#nextReloadAt = this.#host.timers.monotonic() + delay;
       this.#reloadAttempts++;

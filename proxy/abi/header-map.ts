@@ -40,6 +40,28 @@ export class HeaderMap {
     return undefined;
   }
 
+  /**
+   * `get` for a name given as bytes (a guest's key), without decoding it: compares the bytes,
+   * ASCII-lower-cased, against the stored names. Returns `null` when the key is not ASCII, so
+   * the caller falls back to decoding; `undefined` when absent.
+   */
+  getAscii(bytes: Uint8Array, start: number, end: number): string | undefined | null {
+    const len = end - start;
+    const names = this.#names;
+    for (let i = start; i < end; i++) if (bytes[i] >= 0x80) return null;
+    outer: for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      if (name.length !== len) continue;
+      for (let j = 0; j < len; j++) {
+        let c = bytes[start + j];
+        if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+        if (name.charCodeAt(j) !== c) continue outer;
+      }
+      return this.#values[i];
+    }
+    return undefined;
+  }
+
   /** Every value of `name`, in order. */
   getAll(name: string): string[] {
     const key = name.toLowerCase();

@@ -13,6 +13,7 @@ import { HeaderMap } from "./header-map.ts";
 import { decodePairs, pairsSize, writePairs } from "./pairs.ts";
 import { encodePropertyValue, parsePropertyPath } from "./properties.ts";
 import { HttpStream } from "./stream.ts";
+import { decodeUtf8 } from "./utf8.ts";
 import type { FilterVm } from "./vm.ts";
 
 type Shim = (...args: never[]) => number | undefined;
@@ -85,11 +86,16 @@ export function createEnvImports(vm: FilterVm): Record<string, Shim> {
         return Status.BAD_ARGUMENT;
     }
   };
+  /** A stream action on a context without a stream: Envoy does nothing and answers OK (`Context::continueStream` & co.). */
+  const noStream = (call: string): number => {
+    vm.misuse(`${call} outside a stream context (ignored)`);
+    return Status.OK;
+  };
   const continueStream = (type: number): number => {
     if (type > 3 || type < 0) return Status.BAD_ARGUMENT;
     if (type >= StreamType.DOWNSTREAM) return Status.UNIMPLEMENTED;
     const s = stream();
-    if (s === undefined) return Status.NOT_FOUND;
+    if (s === undefined) return noStream("proxy_continue_stream");
     s.continueFromGuest(type === StreamType.HTTP_REQUEST ? "request" : "response");
     return Status.OK;
   };
@@ -188,6 +194,12 @@ export function createEnvImports(vm: FilterVm): Record<string, Shim> {
     proxy_get_header_map_pairs(type: number, outPtr: number, outSize: number): number {
       try {
         const map = readableMap(type);
+        // Envoy answers a map that is not available with OK and no pairs (`Context::getHeaderMapPairs`);
+        // the Rust SDK's get_map panics on any other status.
+        if (map === Status.BAD_ARGUMENT && type >>> 0 <= 7) {
+          m().returnBytes(outPtr, outSize, undefined);
+          return Status.OK;
+        }
         if (typeof map === "number") return map;
         m().returnWith(outPtr, outSize, pairsSize(map), (u8, ptr) => writePairs(map, u8, ptr));
         return Status.OK;
@@ -209,10 +221,13 @@ export function createEnvImports(vm: FilterVm): Record<string, Shim> {
     },
     proxy_get_header_map_value(type: number, kPtr: number, kLen: number, outPtr: number, outSize: number): number {
       try {
-        const key = m().string(kPtr, kLen);
+        const keyBytes = m().view(kPtr, kLen);
         const map = readableMap(type);
+        // In the access-log phase a map the stream never had is NOT_FOUND (Envoy `Context::getHeaderMapValue`).
+        if (map === Status.BAD_ARGUMENT && type >>> 0 <= 7 && stream()?.inLog) return Status.NOT_FOUND;
         if (typeof map === "number") return map;
-        const value = map.get(key);
+        const ascii = map.getAscii(keyBytes, 0, keyBytes.byteLength);
+        const value = ascii === null ? map.get(decodeUtf8(keyBytes, 0, keyBytes.byteLength)) : ascii;
         if (value === undefined) {
           if (!legacy) return Status.NOT_FOUND;
           m().returnString(outPtr, outSize, "");
@@ -264,7 +279,7 @@ export function createEnvImports(vm: FilterVm): Record<string, Shim> {
       if (type > 3 || type < 0) return Status.BAD_ARGUMENT;
       if (type === StreamType.UPSTREAM) return Status.UNIMPLEMENTED;
       const s = stream();
-      if (s === undefined) return Status.NOT_FOUND;
+      if (s === undefined) return noStream("proxy_close_stream");
       s.closeFromGuest();
       return Status.OK;
     },
@@ -293,7 +308,7 @@ export function createEnvImports(vm: FilterVm): Record<string, Shim> {
         const headers = decodePairs(m().view(hPtr, hLen));
         if (headers === undefined) return Status.BAD_ARGUMENT;
         const s = stream();
-        if (s === undefined) return Status.NOT_FOUND;
+        if (s === undefined) return noStream("proxy_send_local_response");
         if (status < 100 || status > 599) return Status.BAD_ARGUMENT;
         const lowered = headers.map(([k, v]) => [k.toLowerCase(), v] as [string, string]);
         const grpcStatus = (grpc | 0) >= 0 && (grpc | 0) <= 16 ? grpc | 0 : undefined;

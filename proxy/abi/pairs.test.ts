@@ -40,3 +40,20 @@ describe("pairs wire format (golden fixtures shared with the SDK)", () => {
     expect(decodePairs(encodePairs(many))).toBeUndefined();
   });
 });
+
+describe("HeaderMap.getAscii (lookups by guest key bytes)", () => {
+  const map = new HeaderMap([
+    [":path", "/a"],
+    ["x-id", "1"],
+    ["x-id", "2"],
+  ]);
+  const bytes = (s: string) => new TextEncoder().encode(s);
+  it("finds the first value, case-insensitively", () => {
+    expect(map.getAscii(bytes("X-ID"), 0, 4)).toBe("1");
+    expect(map.getAscii(bytes(":path"), 0, 5)).toBe("/a");
+  });
+  it("answers undefined for an absent name and null for a non-ASCII key", () => {
+    expect(map.getAscii(bytes("x-i"), 0, 3)).toBeUndefined();
+    expect(map.getAscii(bytes("zürich"), 0, 7)).toBeNull();
+  });
+});

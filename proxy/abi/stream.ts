@@ -494,7 +494,9 @@ export class HttpStream {
     flow.endOfStream = true;
     if (this.#skipping) return TrailersStatus.CONTINUE;
     if (this.localReply !== undefined) return TrailersStatus.STOP;
-    if (flow.paused) {
+    // Only a stop from headers (StopAll) holds trailers; a filter buffering the body gets them
+    // (Envoy `FilterManager::decodeTrailers` skips only `stoppedAll()` filters).
+    if (flow.paused && flow.headersOpen) {
       flow.trailersPending = true;
       return TrailersStatus.STOP;
     }
