@@ -13,6 +13,7 @@ import { HeaderMap } from "./header-map.ts";
 import { decodePairs, pairsSize, writePairs } from "./pairs.ts";
 import { encodePropertyValue, parsePropertyPath } from "./properties.ts";
 import { HttpStream } from "./stream.ts";
+import type { HttpCallResponse } from "./types.ts";
 import { decodeUtf8 } from "./utf8.ts";
 import type { FilterVm } from "./vm.ts";
 
@@ -627,7 +628,6 @@ function dispatchHttpCall(
   const origin = vm.effective ?? vm.root;
   const controller = new AbortController();
   const token = vm.startHttpCall(origin.id, controller);
-  vm.memory.setU32(outToken, token);
   if (timeout > 0) {
     vm.setCallTimer(
       token,
@@ -637,7 +637,18 @@ function dispatchHttpCall(
       }, timeout),
     );
   }
-  upstream.call({ cluster, headers: lowered, body, trailers, timeoutMs: timeout }, controller.signal).then(
+  let pending: Promise<HttpCallResponse>;
+  try {
+    pending = upstream.call({ cluster, headers: lowered, body, trailers, timeoutMs: timeout }, controller.signal);
+  } catch (err) {
+    // A send that fails at once (e.g. node:http rejecting a header value) is INTERNAL_FAILURE,
+    // as in Envoy's `Context::httpCall`; the filter decides what its stream gets.
+    vm.abandonHttpCall(token);
+    vm.log(LogLevel.WARN, `http call to "${cluster}" could not be sent: ${(err as Error)?.message ?? err}`, true);
+    return Status.INTERNAL_FAILURE;
+  }
+  vm.memory.setU32(outToken, token);
+  pending.then(
     (res) =>
       vm.finishHttpCall(token, {
         response: { headers: new HeaderMap(res.headers), body: res.body, trailers: new HeaderMap(res.trailers) },

@@ -367,6 +367,14 @@ export class FilterVm {
     if (call) call.timer = timer;
   }
 
+  /** Forgets a call that could not be sent (its timer too). */
+  abandonHttpCall(token: number): void {
+    const call = this.#pendingCalls.get(token);
+    if (call === undefined) return;
+    this.#pendingCalls.delete(token);
+    if (call.timer !== undefined) this.host.timers.clearTimeout(call.timer);
+  }
+
   /** Outstanding call tokens (for the testing kit and teardown). */
   get pendingCallTokens(): number[] {
     return [...this.#pendingCalls.keys()];
