@@ -12,7 +12,7 @@ import { GuestMemory } from "./guest-memory.ts";
 import type { HeaderMap } from "./header-map.ts";
 import { createEnvImports } from "./host-calls.ts";
 import type { HostState } from "./host-state.ts";
-import { FUEL_GLOBAL, FUEL_MODULE } from "./meter.ts";
+import { FUEL_GLOBAL, FUEL_MODULE, FUEL_SETTER } from "./meter.ts";
 import type { PropertyValue } from "./properties.ts";
 import type { HttpStream } from "./stream.ts";
 import { createWasiImports, ProcExit } from "./wasi.ts";
@@ -120,6 +120,7 @@ export class FilterVm {
   readonly root: RootContext;
   readonly contexts = new Map<number, VmContext>();
   #fuel: WebAssembly.Global | undefined;
+  #setFuel: ((units: number) => void) | undefined;
   #depth = 0;
   #nextContextId = 1;
   #nextToken = 4;
@@ -168,6 +169,7 @@ export class FilterVm {
       throw this.#classify(err, "start");
     }
     this.exports = instance.exports as unknown as GuestExports;
+    this.#setFuel = (instance.exports as Record<string, unknown>)[FUEL_SETTER] as ((units: number) => void) | undefined;
     this.memory = new GuestMemory(this.exports.memory);
     const allocate = this.exports.malloc ?? this.exports.proxy_on_memory_allocate;
     if (allocate) this.memory.allocate = allocate;
@@ -200,7 +202,7 @@ export class FilterVm {
       this.callback = name;
       this.current = ctx;
       this.effective = ctx;
-      if (this.#fuel !== undefined) this.#fuel.value = this.config.fuel as number;
+      if (this.#setFuel !== undefined) this.#setFuel(this.config.fuel as number);
     }
     this.#depth++;
     let result: number | undefined;
