@@ -6,18 +6,10 @@
  */
 
 import { describe, expect, it } from "vitest";
+import { mem, RECORDER, recorded, status } from "../../test/fixtures/guest-probe.ts";
 import { buildGuestModule, type GuestModuleSpec } from "../../test/fixtures/proxy-wasm-wat.ts";
 import { createHost, DataStatus, type Filter, HeaderMap, HeadersStatus, type LocalReply, Status, TrailersStatus } from "./index.ts";
 
-const RECORDER = `
-  (global $n (mut i32) (i32.const 0))
-  (func $rec (param $v i32)
-    (i32.store (i32.add (i32.const 8192) (i32.shl (global.get $n) (i32.const 2))) (local.get $v))
-    (global.set $n (i32.add (global.get $n) (i32.const 1)))
-    (i32.store (i32.const 8188) (global.get $n)))`;
-const mem = (f: Filter) => new DataView(f.vm.exports.memory.buffer);
-const recorded = (f: Filter) => Array.from({ length: mem(f).getUint32(8188, true) }, (_, i) => mem(f).getUint32(8192 + 4 * i, true));
-const status = (f: Filter, i: number) => mem(f).getUint32(2048 + 4 * i, true);
 const set = (f: Filter, addr: number, value: number) => mem(f).setUint32(addr, value, true);
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);

@@ -6,21 +6,11 @@
  */
 
 import { describe, expect, it } from "vitest";
+import { mem, RECORDER, recorded, status } from "../../test/fixtures/guest-probe.ts";
 import { buildGuestModule, type GuestModuleSpec } from "../../test/fixtures/proxy-wasm-wat.ts";
 import { watString } from "../../test/fixtures/wat.ts";
 import { createHost, type Filter, FilterLoadError, type FilterOptions, HeaderMap, type HostOptions, Status } from "./index.ts";
 
-/** `$rec v` appends v to a list at 8192; its length lives at 8188. */
-const RECORDER = `
-  (global $n (mut i32) (i32.const 0))
-  (func $rec (param $v i32)
-    (i32.store (i32.add (i32.const 8192) (i32.shl (global.get $n) (i32.const 2))) (local.get $v))
-    (global.set $n (i32.add (global.get $n) (i32.const 1)))
-    (i32.store (i32.const 8188) (global.get $n)))`;
-
-const mem = (f: Filter) => new DataView(f.vm.exports.memory.buffer);
-const recorded = (f: Filter) => Array.from({ length: mem(f).getUint32(8188, true) }, (_, i) => mem(f).getUint32(8192 + 4 * i, true));
-const status = (f: Filter, i: number) => mem(f).getUint32(2048 + 4 * i, true);
 /** The bytes a host call returned through the (ptr, size) slots at `slot`, `slot + 4`. */
 const returned = (f: Filter, slot: number) => {
   const ptr = mem(f).getUint32(slot, true);
