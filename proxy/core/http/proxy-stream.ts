@@ -1,0 +1,561 @@
+/**
+ * One request through the proxy: downstream request → filter chain → route → cluster →
+ * upstream attempt(s) → filter chain → response. Host-side retries and timeouts follow the
+ * route's policy (Envoy's router: jittered backoff, the route timeout covering all attempts,
+ * a per-try timeout, idempotent methods only by default); every locally generated outcome
+ * carries a response flag (UH, UF, UO, UT, URX, NR, NC, DC, …) for the access log and the
+ * `x-weir-response-flags` response header.
+ */
+
+import type { Filter } from "../../abi/filter.ts";
+import { HeaderMap } from "../../abi/header-map.ts";
+import type { PropertyValue } from "../../abi/properties.ts";
+import type { LocalReply, StreamInfo } from "../../abi/types.ts";
+import { FilterChain } from "../filter-chain.ts";
+import { BodyChannel } from "./body-channel.ts";
+import type { RetryPolicy, RouteDecision, RoutePolicy, Router, Upstreams } from "./routing-types.ts";
+import { type DownstreamRequest, type ProxyResponse, UpstreamError, type UpstreamResponse } from "./types.ts";
+
+const EMPTY = new Uint8Array(0);
+const enc = new TextEncoder();
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+/** Hop-by-hop headers never forwarded (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade",
+  "proxy-authenticate",
+  "proxy-authorization",
+]);
+export const FLAGS_HEADER = "x-weir-response-flags";
+
+/** What a finished request reports (the access log and stats read it). */
+export interface ExchangeRecord {
+  startTime: number;
+  durationMs: number;
+  request: DownstreamRequest;
+  requestHeaders: HeaderMap;
+  status: number;
+  flags: string[];
+  route: string | undefined;
+  cluster: string | undefined;
+  upstreamHost: string | undefined;
+  attempts: number;
+  bytesReceived: number;
+  bytesSent: number;
+  details: string | undefined;
+}
+
+export interface ProxyStreamDeps {
+  filters: readonly Filter[];
+  router: Router;
+  upstreams: Upstreams;
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  random(): number;
+  /** Request body bytes kept for replaying a retry (default 1 MiB, Envoy's per-request buffer limit). */
+  retainBodyBytes?: number;
+  connectTimeoutMs?: number;
+  onComplete?(record: ExchangeRecord): void;
+}
+
+/** Handles one request; resolves with the response to write, rejects when the stream must be reset. */
+export function handleRequest(req: DownstreamRequest, deps: ProxyStreamDeps): Promise<ProxyResponse> {
+  return new ProxyStream(req, deps).start();
+}
+
+class ProxyStream {
+  #req: DownstreamRequest;
+  #deps: ProxyStreamDeps;
+  #chain: FilterChain;
+  #headers: HeaderMap;
+  #start: number;
+  #flags = new Set<string>();
+  #resolve!: (r: ProxyResponse) => void;
+  #reject!: (e: Error) => void;
+  #responded = false;
+  #out: BodyChannel | undefined;
+  #trailers: HeaderMap | undefined;
+  #status = 0;
+  #details: string | undefined;
+  #routeName: string | undefined;
+  #cluster: string | undefined;
+  #clusterOverride: string | undefined;
+  #upstreamHost: string | undefined;
+  #attempts = 0;
+  #bytesIn = 0;
+  #bytesOut = 0;
+  #done = false;
+  /** The request body as it passes the filters, toward the first attempt. */
+  #upBody: BodyChannel | undefined;
+  #retained: Uint8Array[] | undefined = [];
+  #retainedBytes = 0;
+  #requestEnded = false;
+  #requestEndWaiters: (() => void)[] = [];
+  #attempt: AbortController | undefined;
+  #routeTimer: unknown;
+  #timedOut = false;
+
+  constructor(req: DownstreamRequest, deps: ProxyStreamDeps) {
+    this.#req = req;
+    this.#deps = deps;
+    this.#start = deps.now();
+    const headers = new HeaderMap([
+      [":method", req.method],
+      [":path", req.path],
+      [":authority", req.authority],
+      [":scheme", req.scheme],
+    ]);
+    for (let i = 0; i < req.headers.size; i++) {
+      const name = req.headers.nameAt(i);
+      if (name !== "host") headers.add(name, req.headers.valueAt(i));
+    }
+    if (!headers.has("x-request-id")) headers.add("x-request-id", crypto.randomUUID());
+    this.#headers = headers;
+    const info: StreamInfo = { property: (path) => this.#property(path) };
+    this.#chain = new FilterChain(deps.filters, this.#sink(), info);
+  }
+
+  start(): Promise<ProxyResponse> {
+    const promise = new Promise<ProxyResponse>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.#req.signal.addEventListener("abort", () => this.#downstreamGone(), { once: true });
+    const body = this.#req.body;
+    this.#chain.requestHeaders(this.#headers, body === null);
+    if (body === null) this.#requestDone();
+    else void this.#pumpRequest(body);
+    return promise;
+  }
+
+  // ---- request side ---------------------------------------------------------------------
+
+  async #pumpRequest(body: AsyncIterable<Uint8Array>): Promise<void> {
+    try {
+      for await (const chunk of body) {
+        if (this.#done || this.#chain.finished) return;
+        this.#bytesIn += chunk.byteLength;
+        this.#chain.requestData(chunk, false);
+        if (this.#upBody) await this.#upBody.ready();
+      }
+      if (!this.#done && !this.#chain.finished) this.#chain.requestData(EMPTY, true);
+    } catch {
+      this.#downstreamGone();
+    }
+  }
+
+  #requestDone(): void {
+    this.#requestEnded = true;
+    for (const wake of this.#requestEndWaiters.splice(0)) wake();
+  }
+
+  #sink() {
+    return {
+      requestHeaders: (headers: HeaderMap, end: boolean) => this.#route(headers, end),
+      requestData: (chunk: Uint8Array, end: boolean) => {
+        if (chunk.byteLength > 0 && this.#retained !== undefined) {
+          this.#retainedBytes += chunk.byteLength;
+          if (this.#retainedBytes > (this.#deps.retainBodyBytes ?? 1024 * 1024)) this.#retained = undefined;
+          else this.#retained.push(chunk);
+        }
+        this.#upBody?.push(chunk);
+        if (end) {
+          this.#upBody?.end();
+          this.#requestDone();
+        }
+      },
+      requestTrailers: () => {
+        this.#upBody?.end();
+        this.#requestDone();
+      },
+      responseHeaders: (headers: HeaderMap, end: boolean) => this.#respond(headers, end),
+      responseData: (chunk: Uint8Array, end: boolean) => {
+        this.#bytesOut += chunk.byteLength;
+        this.#out?.push(chunk);
+        if (end) this.#out?.end();
+      },
+      responseTrailers: (trailers: HeaderMap) => {
+        this.#trailers = trailers;
+        this.#out?.end();
+      },
+      reset: (details: string) => this.#reset(details),
+      localReply: (reply: LocalReply) => this.#filterReplied(reply),
+      setUpstreamCluster: (cluster: string) => {
+        this.#clusterOverride = cluster;
+      },
+    };
+  }
+
+  #route(headers: HeaderMap, end: boolean): void {
+    const decision: RouteDecision = this.#deps.router.route(headers, this.#clusterOverride);
+    if (decision.kind === "none") return this.#localError(404, "NR", "route_not_found", "no route matched the request\n");
+    if (decision.kind === "direct") {
+      this.#routeName = decision.name;
+      return this.#routerReply(decision.status, decision.body, decision.headers ?? [], "direct_response");
+    }
+    if (decision.kind === "redirect") {
+      this.#routeName = decision.name;
+      return this.#routerReply(decision.status, "", [["location", decision.location]], "redirect");
+    }
+    const route = decision.route;
+    this.#routeName = route.name;
+    this.#cluster = route.cluster;
+    if (!this.#deps.upstreams.has(route.cluster)) {
+      return this.#localError(503, "NC", "cluster_not_found", `no cluster named "${route.cluster}"\n`);
+    }
+    route.rewrite?.(headers);
+    if (!end) this.#upBody = new BodyChannel();
+    if (route.timeoutMs > 0) {
+      this.#routeTimer = this.#deps.setTimeout(() => {
+        this.#timedOut = true;
+        this.#attempt?.abort(new UpstreamError("UT", "route timeout"));
+      }, route.timeoutMs);
+    }
+    void this.#forward(route, headers);
+  }
+
+  #upstreamHeaders(headers: HeaderMap): [string, string][] {
+    const out: [string, string][] = [];
+    const casing = this.#req.headerCase;
+    for (let i = 0; i < headers.size; i++) {
+      const name = headers.nameAt(i);
+      if (name.charCodeAt(0) === 58 /* : */ || HOP_BY_HOP.has(name)) continue;
+      out.push([casing?.get(name) ?? name, headers.valueAt(i)]);
+    }
+    const xff = headers.get("x-forwarded-for");
+    if (xff === undefined) out.push(["x-forwarded-for", this.#req.remoteAddress]);
+    if (!headers.has("x-forwarded-proto")) out.push(["x-forwarded-proto", this.#req.scheme]);
+    return out;
+  }
+
+  async #forward(route: RoutePolicy, headers: HeaderMap): Promise<void> {
+    const upstreams = this.#deps.upstreams;
+    const method = headers.get(":method") ?? "GET";
+    const retry = route.retry;
+    const canRetry = retry !== undefined && (!retry.idempotentOnly || IDEMPOTENT.has(method));
+    const hashKey = route.hashKey?.(headers);
+    for (;;) {
+      this.#attempts++;
+      const controller = new AbortController();
+      this.#attempt = controller;
+      let perTry: unknown;
+      if (route.perTryTimeoutMs > 0)
+        perTry = this.#deps.setTimeout(() => controller.abort(new UpstreamError("UT", "per-try timeout")), route.perTryTimeoutMs);
+      const first = this.#attempts === 1;
+      let body: Uint8Array | AsyncIterable<Uint8Array> | null = null;
+      if (!this.#requestEnded || this.#upBody !== undefined) {
+        if (first) body = this.#upBody ?? null;
+        else body = concat(this.#retained ?? []);
+      }
+      let response: UpstreamResponse | undefined;
+      let failure: UpstreamError | undefined;
+      try {
+        response = await upstreams.send(
+          route.cluster,
+          {
+            method,
+            path: headers.get(":path") ?? "/",
+            authority: headers.get(":authority") ?? this.#req.authority,
+            headers: this.#upstreamHeaders(headers),
+            body,
+            signal: controller.signal,
+            connectTimeoutMs: this.#deps.connectTimeoutMs ?? 5000,
+            headersTimeoutMs: 0,
+          },
+          hashKey,
+        );
+      } catch (err) {
+        failure = err instanceof UpstreamError ? err : new UpstreamError("UR", (err as Error)?.message ?? String(err), { cause: err });
+        if (controller.signal.aborted && controller.signal.reason instanceof UpstreamError) failure = controller.signal.reason;
+      } finally {
+        if (perTry !== undefined) this.#deps.clearTimeout(perTry);
+      }
+      if (this.#done || this.#chain.finished) {
+        drain(response);
+        return;
+      }
+      if (this.#timedOut) {
+        drain(response);
+        return this.#localError(504, "UT", "upstream_response_timeout", "upstream request timeout\n");
+      }
+      const retryable =
+        canRetry && this.#attempts <= (retry as RetryPolicy).numRetries && this.#shouldRetry(retry as RetryPolicy, response, failure);
+      if (retryable && (this.#requestEnded ? this.#retained !== undefined : false)) {
+        const release = upstreams.acquireRetry ? upstreams.acquireRetry(route.cluster) : () => {};
+        if (release !== undefined) {
+          drain(response);
+          await this.#backoff(retry as RetryPolicy);
+          release();
+          if (this.#done || this.#chain.finished || this.#timedOut) {
+            if (this.#timedOut && !this.#done) this.#localError(504, "UT", "upstream_response_timeout", "upstream request timeout\n");
+            return;
+          }
+          continue;
+        }
+        this.#flags.add("URX");
+      } else if (retryable) {
+        // A retry was called for but the body could not be replayed.
+        this.#flags.add("URX");
+      }
+      if (failure !== undefined) {
+        if (canRetry && this.#attempts > 1) this.#flags.add("URX");
+        return this.#upstreamFailed(failure);
+      }
+      if (canRetry && this.#attempts > (retry as RetryPolicy).numRetries && this.#shouldRetry(retry as RetryPolicy, response, undefined))
+        this.#flags.add("URX");
+      return this.#deliver(response as UpstreamResponse);
+    }
+  }
+
+  #shouldRetry(policy: RetryPolicy, response: UpstreamResponse | undefined, failure: UpstreamError | undefined): boolean {
+    const on = policy.retryOn;
+    if (failure !== undefined) {
+      if (failure.flag === "UF" || failure.flag === "UH") return on.has("connect-failure") || on.has("5xx") || on.has("gateway-error");
+      if (failure.flag === "UR" || failure.flag === "UC") return on.has("reset") || on.has("5xx");
+      if (failure.flag === "UT") return on.has("5xx") || on.has("gateway-error");
+      return false;
+    }
+    const status = response?.status ?? 0;
+    if (status >= 500 && on.has("5xx")) return true;
+    if ((status === 502 || status === 503 || status === 504) && on.has("gateway-error")) return true;
+    return on.has("retriable-status-codes") && policy.retriableStatusCodes.includes(status);
+  }
+
+  /** Envoy's jittered backoff: random in [0, min(max, base·2^(n-1))). */
+  #backoff(policy: RetryPolicy): Promise<void> {
+    const ceiling = Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** (this.#attempts - 1));
+    const delay = Math.floor(this.#deps.random() * ceiling);
+    if (!this.#requestEnded) {
+      // A retry resends the whole body: wait for the request to end first.
+      return new Promise((resolve) => this.#requestEndWaiters.push(() => this.#deps.setTimeout(resolve, delay)));
+    }
+    return new Promise((resolve) => this.#deps.setTimeout(resolve, delay));
+  }
+
+  #upstreamFailed(failure: UpstreamError): void {
+    this.#upstreamHost = failure.endpoint ?? this.#upstreamHost;
+    switch (failure.flag) {
+      case "UT":
+        return this.#localError(504, "UT", "upstream_response_timeout", "upstream request timeout\n");
+      case "UH":
+        return this.#localError(503, "UH", "no_healthy_upstream", "no healthy upstream\n");
+      case "UO":
+        return this.#localError(503, "UO", "upstream_overflow", "upstream overflow (circuit breaker open)\n");
+      case "NC":
+        return this.#localError(503, "NC", "cluster_not_found", "no such cluster\n");
+      case "UF":
+        return this.#localError(
+          503,
+          "UF",
+          "upstream_reset_before_response_started{connection_failure}",
+          "upstream connect error or disconnect/reset before headers\n",
+        );
+      default:
+        return this.#localError(
+          503,
+          failure.flag,
+          "upstream_reset_before_response_started",
+          "upstream connect error or disconnect/reset before headers\n",
+        );
+    }
+  }
+
+  async #deliver(response: UpstreamResponse): Promise<void> {
+    this.#upstreamHost = response.endpoint;
+    this.#clearRouteTimer();
+    const headers = new HeaderMap();
+    headers.add(":status", String(response.status));
+    for (const [name, value] of response.headers) {
+      const lower = name.toLowerCase();
+      if (!HOP_BY_HOP.has(lower)) headers.add(lower, value);
+    }
+    const body = response.body;
+    this.#chain.responseHeaders(headers, body === null);
+    if (body === null) return;
+    try {
+      for await (const chunk of body) {
+        if (this.#done || (this.#chain.finished && !this.#responded)) return;
+        this.#chain.responseData(chunk, false);
+        if (this.#out) await this.#out.ready();
+        if (this.#done) return;
+      }
+      const trailers = response.trailers();
+      if (trailers !== undefined && trailers.size > 0) this.#chain.responseTrailers(trailers);
+      else this.#chain.responseData(EMPTY, true);
+    } catch (err) {
+      // The upstream reset mid-body: the client cannot get a whole response any more.
+      this.#flags.add("UR");
+      this.#reset(`upstream reset mid-response: ${(err as Error)?.message ?? err}`);
+    }
+  }
+
+  // ---- response side --------------------------------------------------------------------
+
+  #respond(headers: HeaderMap, end: boolean): void {
+    if (this.#responded) return;
+    this.#responded = true;
+    this.#status = Number(headers.get(":status") ?? 502);
+    const out = new HeaderMap();
+    for (let i = 0; i < headers.size; i++) {
+      const name = headers.nameAt(i);
+      if (name.charCodeAt(0) !== 58) out.add(name, headers.valueAt(i));
+    }
+    if (this.#flags.size > 0) out.set(FLAGS_HEADER, [...this.#flags].join(","));
+    if (end) {
+      this.#resolve({ status: this.#status, headers: out, body: null, trailers: () => undefined });
+      this.#finish(false);
+      return;
+    }
+    const channel = new BodyChannel();
+    this.#out = channel;
+    channel.onFinish = (cancelled) => this.#finish(cancelled);
+    this.#resolve({ status: this.#status, headers: out, body: channel, trailers: () => this.#trailers });
+  }
+
+  /** A reply the router makes (direct response, redirect, upstream failure): through every response filter. */
+  #routerReply(status: number, body: string, extra: [string, string][], details: string): void {
+    this.#details = details;
+    this.#clearRouteTimer();
+    const bytes = enc.encode(body);
+    const headers = new HeaderMap([[":status", String(status)], ...extra]);
+    if (bytes.byteLength > 0 && !headers.has("content-type")) headers.set("content-type", "text/plain");
+    headers.set("content-length", String(bytes.byteLength));
+    this.#chain.responseHeaders(headers, bytes.byteLength === 0);
+    if (bytes.byteLength > 0) this.#chain.responseData(bytes, true);
+  }
+
+  #localError(status: number, flag: string, details: string, body: string): void {
+    this.#flags.add(flag);
+    this.#routerReply(status, body, [], details);
+  }
+
+  #filterReplied(reply: LocalReply): void {
+    this.#details = reply.details;
+    if (reply.details === "wasm_fail_stream") this.#flags.add("WF");
+    this.#clearRouteTimer();
+    this.#attempt?.abort(new UpstreamError("UC", "a filter answered the request"));
+    this.#upBody?.end();
+  }
+
+  #reset(details: string): void {
+    this.#details = details;
+    this.#clearRouteTimer();
+    this.#attempt?.abort(new UpstreamError("UC", details));
+    if (!this.#responded) {
+      this.#responded = true;
+      this.#reject(new Error(`stream reset: ${details}`));
+      this.#finish(false);
+    } else this.#out?.error(new Error(`stream reset: ${details}`));
+  }
+
+  #downstreamGone(): void {
+    if (this.#done) return;
+    this.#flags.add("DC");
+    this.#attempt?.abort(new UpstreamError("UC", "the client went away"));
+    this.#out?.error(new Error("downstream disconnected"));
+    if (!this.#responded) {
+      this.#responded = true;
+      this.#reject(new Error("downstream disconnected"));
+    }
+    this.#finish(true);
+  }
+
+  #clearRouteTimer(): void {
+    if (this.#routeTimer !== undefined) this.#deps.clearTimeout(this.#routeTimer);
+    this.#routeTimer = undefined;
+  }
+
+  #finish(cancelled: boolean): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (cancelled) this.#flags.add("DC");
+    this.#clearRouteTimer();
+    this.#attempt?.abort(new UpstreamError("UC", "the exchange ended"));
+    this.#chain.complete();
+    this.#deps.onComplete?.({
+      startTime: this.#start,
+      durationMs: this.#deps.now() - this.#start,
+      request: this.#req,
+      requestHeaders: this.#headers,
+      status: this.#status,
+      flags: [...this.#flags],
+      route: this.#routeName,
+      cluster: this.#clusterOverride ?? this.#cluster,
+      upstreamHost: this.#upstreamHost,
+      attempts: this.#attempts,
+      bytesReceived: this.#bytesIn,
+      bytesSent: this.#bytesOut,
+      details: this.#details,
+    });
+  }
+
+  /** Properties the filters read about this stream (Envoy attribute names). */
+  #property(path: readonly string[]): PropertyValue | undefined {
+    const req = this.#req;
+    switch (path.join(".")) {
+      case "source.address":
+        return `${req.remoteAddress}:${req.remotePort}`;
+      case "source.port":
+        return req.remotePort;
+      case "destination.address":
+        return `${req.localAddress}:${req.localPort}`;
+      case "destination.port":
+        return req.localPort;
+      case "request.protocol":
+        return req.protocol;
+      case "request.time":
+        return new Date(this.#start);
+      case "request.size":
+        return this.#bytesIn;
+      case "connection.mtls":
+        return (req.tls?.peerUriSans?.length ?? 0) > 0 || req.tls?.peerSubject !== undefined;
+      case "connection.tls_version":
+        return req.tls?.version;
+      case "connection.requested_server_name":
+        return req.tls?.serverName;
+      case "connection.uri_san_peer_certificate":
+        return req.tls?.peerUriSans?.[0];
+      case "connection.dns_san_peer_certificate":
+        return req.tls?.peerDnsSans?.[0];
+      case "connection.subject_peer_certificate":
+        return req.tls?.peerSubject;
+      case "upstream.address":
+        return this.#upstreamHost;
+      case "xds.route_name":
+        return this.#routeName;
+      case "xds.cluster_name":
+        return this.#clusterOverride ?? this.#cluster;
+      case "response.code":
+        return this.#status || undefined;
+      case "response.flags":
+        return [...this.#flags].join(",");
+      default:
+        return undefined;
+    }
+  }
+}
+
+function drain(response: UpstreamResponse | undefined): void {
+  const body = response?.body;
+  if (body === null || body === undefined) return;
+  const iterator = body[Symbol.asyncIterator]();
+  void iterator.return?.();
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 0) return EMPTY;
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+/**
+ * The one interface between the proxy core and each runtime's native HTTP path. A runtime
+ * adapter (node:http/http2, Bun.serve, Deno.serve) turns a connection's request into a
+ * `DownstreamRequest` and writes the `ProxyResponse` it gets back; an upstream connector
+ * (undici on Node, the runtime's fetch elsewhere) sends one attempt to one endpoint.
+ */
+
+import type { HeaderMap } from "../../abi/header-map.ts";
+
+/** A request as the listener received it. */
+export interface DownstreamRequest {
+  method: string;
+  /** Path with query, as sent (origin form). */
+  path: string;
+  authority: string;
+  scheme: "http" | "https";
+  protocol: "HTTP/1.0" | "HTTP/1.1" | "HTTP/2";
+  /** Regular headers, lower-cased names, in order (no pseudo-headers). */
+  headers: HeaderMap;
+  /** Original spelling of HTTP/1.1 header names (lower-case → as received), to preserve case toward the app. */
+  headerCase?: ReadonlyMap<string, string>;
+  /** The body, or null when the request has none. */
+  body: AsyncIterable<Uint8Array> | null;
+  remoteAddress: string;
+  remotePort: number;
+  localAddress: string;
+  localPort: number;
+  tls?: { version?: string; serverName?: string; peerUriSans?: string[]; peerDnsSans?: string[]; peerSubject?: string };
+  /** Aborts when the client goes away. */
+  signal: AbortSignal;
+}
+
+/** What the adapter writes back. The body iterable ends (or is cancelled) when the exchange is over. */
+export interface ProxyResponse {
+  status: number;
+  /** Headers without pseudo-headers. */
+  headers: HeaderMap;
+  body: AsyncIterable<Uint8Array> | null;
+  /** Trailers, once the body ended (HTTP/2 and chunked HTTP/1.1). */
+  trailers(): HeaderMap | undefined;
+}
+
+/** One attempt to one endpoint. */
+export interface UpstreamRequest {
+  method: string;
+  path: string;
+  authority: string;
+  /** Headers to send (no pseudo-headers), in order; names as they should go on the wire. */
+  headers: [string, string][];
+  body: Uint8Array | AsyncIterable<Uint8Array> | null;
+  signal: AbortSignal;
+  /** Per-attempt limits in ms (0 = none). */
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: [string, string][];
+  body: AsyncIterable<Uint8Array> | null;
+  /** Resolves with the trailers after the body (or undefined). */
+  trailers(): HeaderMap | undefined;
+  /** `address:port` of the endpoint that answered. */
+  endpoint: string;
+}
+
+/**
+ * Why an attempt failed before response headers; each maps to an Envoy response flag:
+ * UH no healthy upstream, UF connect failure, UO overflow (circuit breaker), UR remote reset,
+ * UC connection terminated, UT timeout, NC no such cluster.
+ */
+export type UpstreamFailure = "UH" | "UF" | "UO" | "UR" | "UC" | "UT" | "NC";
+
+export class UpstreamError extends Error {
+  readonly flag: UpstreamFailure;
+  readonly endpoint: string | undefined;
+  constructor(flag: UpstreamFailure, message: string, options?: { cause?: unknown; endpoint?: string }) {
+    super(message, options);
+    this.flag = flag;
+    this.endpoint = options?.endpoint;
+  }
+}
