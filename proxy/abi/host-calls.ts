@@ -38,12 +38,19 @@ export function createEnvImports(vm: FilterVm): Record<string, Shim> {
   const readableMap = (type: number): HeaderMap | number => {
     if (type === MapType.HTTP_CALL_RESPONSE_HEADERS || type === MapType.HTTP_CALL_RESPONSE_TRAILERS) {
       const r = vm.callResponse;
-      if (r === undefined) return Status.BAD_ARGUMENT;
+      if (r === undefined) {
+        if (vm.callback !== "proxy_on_http_call_response")
+          vm.misuse(`read of http call response map ${type} outside proxy_on_http_call_response`);
+        return Status.BAD_ARGUMENT;
+      }
       return type === MapType.HTTP_CALL_RESPONSE_HEADERS ? r.headers : r.trailers;
     }
     if (type > 7 || type < 0) return Status.BAD_ARGUMENT;
     const s = stream();
-    if (s === undefined) return Status.BAD_ARGUMENT;
+    if (s === undefined) {
+      if (type <= 3) vm.misuse(`read of header map ${type} without a stream context (see proxy_set_effective_context)`);
+      return Status.BAD_ARGUMENT;
+    }
     const map = s.map(type);
     if (map === undefined) return legacy ? new HeaderMap() : Status.BAD_ARGUMENT;
     if (!s.mapWritable(type) && !s.inLog) vm.misuse(`read of header map ${type} outside its window`);
@@ -52,6 +59,7 @@ export function createEnvImports(vm: FilterVm): Record<string, Shim> {
   const writableMap = (type: number): HeaderMap | number => {
     if (type > 7 || type < 0) return Status.BAD_ARGUMENT;
     const s = stream();
+    if (s === undefined && type <= 3) vm.misuse(`write to header map ${type} without a stream context (see proxy_set_effective_context)`);
     if (s === undefined || type > 3) return Status.BAD_ARGUMENT;
     const map = s.writableMap(type);
     if (map === undefined) {
@@ -66,6 +74,7 @@ export function createEnvImports(vm: FilterVm): Record<string, Shim> {
       case BufferType.HTTP_REQUEST_BODY:
       case BufferType.HTTP_RESPONSE_BODY: {
         const s = stream();
+        if (s === undefined) vm.misuse(`access to body buffer ${type} without a stream context (see proxy_set_effective_context)`);
         return s === undefined ? Status.NOT_FOUND : s.body(type);
       }
       case BufferType.HTTP_CALL_RESPONSE_BODY:
@@ -165,7 +174,10 @@ export function createEnvImports(vm: FilterVm): Record<string, Shim> {
           return type >>> 0 > 8 ? Status.BAD_ARGUMENT : Status.NOT_FOUND;
         }
         const s = stream();
-        if (s === undefined) return Status.NOT_FOUND;
+        if (s === undefined) {
+          vm.misuse(`access to body buffer ${type} without a stream context (see proxy_set_effective_context)`);
+          return Status.NOT_FOUND;
+        }
         return s.setBody(type, start >>> 0, size >>> 0, value) ? Status.OK : Status.BAD_ARGUMENT;
       } catch (err) {
         return fault(err);
