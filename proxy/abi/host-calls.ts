@@ -53,7 +53,8 @@ export function createEnvImports(vm: FilterVm): Record<string, Shim> {
     }
     const map = s.map(type);
     if (map === undefined) return legacy ? new HeaderMap() : Status.BAD_ARGUMENT;
-    if (!s.mapWritable(type) && !s.inLog) vm.misuse(`read of header map ${type} outside its window`);
+    // Reading a map the stream already has is allowed at any time (filters commonly read request
+    // headers from response callbacks); only writes outside the window are misuse.
     return map;
   };
   const writableMap = (type: number): HeaderMap | number => {
