@@ -33,3 +33,20 @@ describe("weir CLI", () => {
     expect(result.stdout).toContain("usage: weir <command>");
   });
 });
+
+describe("weir validate", () => {
+  it("accepts the example sidecar config and reports a typo with its position", async () => {
+    const { validate } = await import("./commands/validate.ts");
+    const good: string[] = [];
+    expect(await validate(["-c", "examples/configs/sidecar.yaml"], (l) => good.push(l))).toBe(0);
+    expect(good.join("\n")).toMatch(/valid: \d+ listeners?/);
+    const { mkdtemp, writeFile } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const file = join(await mkdtemp(join(tmpdir(), "weir-validate-")), "weir.yaml");
+    await writeFile(file, "listeners:\n  - name: in\n    port: 8080\n    prot: http1\n    routes: [{ directResponse: { status: 200 } }]\n");
+    const bad: string[] = [];
+    expect(await validate(["-c", file], (l) => bad.push(l))).toBe(1);
+    expect(bad.join("\n")).toMatch(/weir\.yaml:4:5 listeners\[0\]\.prot: unknown field "prot" \(did you mean "protocol"\?\)/);
+  });
+});

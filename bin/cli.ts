@@ -3,8 +3,12 @@
  */
 
 import { readFileSync } from "node:fs";
+import { suggest } from "../proxy/core/config/suggest.ts";
+import { build } from "./commands/build.ts";
 import { demo } from "./commands/demo.ts";
+import { init } from "./commands/init.ts";
 import { inspect } from "./commands/inspect.ts";
+import { validate } from "./commands/validate.ts";
 
 interface Command {
   summary: string;
@@ -12,7 +16,10 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  init: { summary: "scaffold a filter project (AssemblyScript, a vitest test, a README) that builds and passes straight away", run: init },
+  build: { summary: "compile a filter project, check it against the host, write build/<name>.wasm and its manifest", run: build },
   demo: { summary: "run examples/hello-filter over sample requests in weir's host and show what it changed", run: () => demo() },
+  validate: { summary: "check a proxy config (-c weir.yaml): every problem with file:line:column and a did-you-mean", run: validate },
   inspect: { summary: "show a filter module's ABI, imports and callbacks, and every problem that would stop it loading", run: inspect },
 };
 
@@ -48,7 +55,7 @@ export async function main(args: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    const close = Object.keys(COMMANDS).find((c) => c.startsWith(name.slice(0, 2)));
+    const close = suggest(name, Object.keys(COMMANDS));
     console.error(`weir: unknown command "${name}"${close ? ` (did you mean "${close}"?)` : ""}\n\n${help()}`);
     return 2;
   }
