@@ -8,6 +8,7 @@ import { build } from "./commands/build.ts";
 import { demo } from "./commands/demo.ts";
 import { init } from "./commands/init.ts";
 import { inspect } from "./commands/inspect.ts";
+import { proxy } from "./commands/proxy.ts";
 import { validate } from "./commands/validate.ts";
 
 interface Command {
@@ -16,6 +17,7 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  proxy: { summary: "run the sidecar: weir proxy -c weir.yaml (SIGHUP reloads, SIGTERM drains)", run: proxy },
   init: { summary: "scaffold a filter project (AssemblyScript, a vitest test, a README) that builds and passes straight away", run: init },
   build: { summary: "compile a filter project, check it against the host, write build/<name>.wasm and its manifest", run: build },
   demo: { summary: "run examples/hello-filter over sample requests in weir's host and show what it changed", run: () => demo() },

@@ -25,7 +25,8 @@ export interface NodeListenerOptions {
 export interface NodeListener {
   readonly server: Server;
   readonly port: number;
-  close(): Promise<void>;
+  /** Stops accepting and resolves once open connections finished, closing the rest after `timeoutMs`. */
+  close(timeoutMs?: number): Promise<void>;
 }
 
 function toDownstream(req: IncomingMessage, res: ServerResponse): DownstreamRequest {
@@ -102,9 +103,15 @@ export function listenNode(options: NodeListenerOptions): Promise<NodeListener> 
       resolve({
         server,
         port: (server.address() as AddressInfo).port,
-        close: () =>
+        close: (timeoutMs = 0) =>
           new Promise((done) => {
-            server.close(() => done());
+            // Stop accepting; idle keep-alive connections go now, busy ones when their response
+            // ends (Node closes them after the response), and whatever is left at the deadline.
+            const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+            server.close(() => {
+              clearTimeout(timer);
+              done();
+            });
             server.closeIdleConnections();
           }),
       });

@@ -15,6 +15,8 @@ export interface EndpointClient {
 }
 
 export interface PoolOptions {
+  /** TLS to the upstream (https): CA bundle, SNI, client certificate (PEM text). */
+  tls?: { ca?: string; servername?: string; cert?: string; key?: string };
   /** Most connections to this endpoint (default 64). */
   connections?: number;
   keepAliveTimeoutMs?: number;
@@ -45,7 +47,10 @@ export function classifyUpstreamError(err: unknown, endpoint: string): UpstreamE
 }
 
 export function createUndiciClient(endpoint: string, options: PoolOptions = {}): EndpointClient {
-  const pool = new Pool(`http://${endpoint}`, {
+  const pool = new Pool(`${options.tls ? "https" : "http"}://${endpoint}`, {
+    connect: options.tls
+      ? { ca: options.tls.ca, servername: options.tls.servername, cert: options.tls.cert, key: options.tls.key }
+      : undefined,
     connections: options.connections ?? 64,
     pipelining: 1,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 60_000,
