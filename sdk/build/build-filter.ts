@@ -74,6 +74,8 @@ export async function buildFilterProject(dir: string): Promise<BuildFilterResult
       entry,
       compiler: "0.28",
       asconfig: join(WEIR_ROOT, "sdk", "assembly", "asconfig.json"),
+      // The compile step passes -O3, which resets the asconfig's shrink level.
+      extraArgs: ["--shrinkLevel", "1"],
     });
   } catch (err) {
     throw new BuildError((err as Error).message);
