@@ -1,0 +1,60 @@
+// Shared data: a key-value store with compare-and-swap, shared by every filter with the same
+// vm_id (cpp-host `src/shared_data.cc`). Each raw import sits right above its typed wrapper.
+
+import { Status } from "./enums";
+import { callFailed, quote } from "./failure";
+import { KEY, RETURN_DATA, RETURN_SCALAR, RETURN_SIZE, takeBytes } from "./memory";
+
+/** A shared-data value and the cas that identifies this version of it. */
+export class SharedValue {
+  constructor(public value: ArrayBuffer, public cas: u32) {}
+
+  /** The value decoded as UTF-8. */
+  text(): string {
+    return String.UTF8.decode(this.value);
+  }
+}
+
+/** What a conditional write did. */
+export enum CasResult {
+  /** Stored. */
+  Ok = 0,
+  /** Someone wrote the key since `cas` was read: read again and retry. */
+  Mismatch = 1,
+  /** The host refused the write (weir: the vm_id scope is full or the value too large). */
+  Refused = 2,
+}
+
+// @ts-ignore: decorator
+@external("env", "proxy_get_shared_data")
+declare function proxy_get_shared_data(key: usize, keySize: usize, returnValue: usize, returnSize: usize, returnCas: usize): u32;
+
+/** The value under `key` and its cas, or null when the key was never set. Allowed in any callback (not during module start). */
+export function getSharedData(key: string): SharedValue | null {
+  const ptr = KEY.encode(key);
+  const status = proxy_get_shared_data(ptr, KEY.length, RETURN_DATA, RETURN_SIZE, RETURN_SCALAR);
+  if (status == Status.NotFound) return null;
+  if (status != Status.Ok) throw new Error(callFailed("proxy_get_shared_data", quote(key), status));
+  const cas = load<u32>(RETURN_SCALAR);
+  return new SharedValue(takeBytes(), cas);
+}
+
+// @ts-ignore: decorator
+@external("env", "proxy_set_shared_data")
+declare function proxy_set_shared_data(key: usize, keySize: usize, value: usize, valueSize: usize, cas: u32): u32;
+
+/**
+ * Stores `value` under `key` if its cas is still `cas` (0: unconditionally). `null` stores an
+ * empty value (the ABI has no delete; NGINX removes the key, Envoy keeps it empty). Allowed
+ * in any callback (not during module start).
+ */
+export function setSharedData(key: string, value: ArrayBuffer | null, cas: u32 = 0): CasResult {
+  const ptr = KEY.encode(key);
+  const data = value === null ? 0 : changetype<usize>(value);
+  const size = value === null ? 0 : <usize>value.byteLength;
+  const status = proxy_set_shared_data(ptr, KEY.length, data, size, cas);
+  if (status == Status.Ok) return CasResult.Ok;
+  if (status == Status.CasMismatch) return CasResult.Mismatch;
+  if (status == Status.InternalFailure) return CasResult.Refused;
+  throw new Error(callFailed("proxy_set_shared_data", quote(key) + ", " + size.toString() + " bytes, cas " + cas.toString(), status));
+}
