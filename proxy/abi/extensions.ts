@@ -5,7 +5,7 @@
  */
 
 import { LogLevel, Status } from "./enums.ts";
-import { decodePairs } from "./pairs.ts";
+import { decodePairsRaw } from "./pairs.ts";
 import type { HttpStream } from "./stream.ts";
 import type { ForeignFunction } from "./types.ts";
 import { encodeUtf8 } from "./utf8.ts";
@@ -27,25 +27,31 @@ export function builtinForeignFunctions(
   const fns = new Map<string, ForeignFunction>([["weir.retry", retry]]);
   if (crypto !== undefined) {
     fns.set("weir.verify_signature", (args) => {
-      const pairs = decodePairs(args);
+      // Values stay bytes: a raw signature, an HMAC secret or signed data may be binary.
+      const pairs = decodePairsRaw(args);
       if (pairs === undefined) throw new TypeError("weir.verify_signature takes a pairs-encoded map");
-      const raw = new Map<string, string>(pairs);
-      const alg = raw.get("alg");
+      const raw = new Map<string, Uint8Array>(pairs);
+      const text = (name: string) => {
+        const value = raw.get(name);
+        return value === undefined ? undefined : new TextDecoder().decode(value);
+      };
+      const alg = text("alg");
       const key = raw.get("key");
       const data = raw.get("data");
       const sig = raw.get("signature");
       if (!alg || key === undefined || data === undefined || sig === undefined) {
         throw new TypeError("weir.verify_signature needs alg, key, data and signature");
       }
-      const b64 = (s: string) => {
+      const b64 = (value: Uint8Array) => {
         try {
+          const s = new TextDecoder().decode(value);
           return Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
         } catch {
           throw new TypeError("weir.verify_signature: signature is not base64url");
         }
       };
-      const signature = raw.get("signature_encoding") === "raw" ? encodeUtf8(sig) : b64(sig);
-      return Uint8Array.of(crypto.verify(alg, encodeUtf8(key), encodeUtf8(data), signature) ? 1 : 0);
+      const signature = text("signature_encoding") === "raw" ? sig : b64(sig);
+      return Uint8Array.of(crypto.verify(alg, key, data, signature) ? 1 : 0);
     });
   }
   return fns;

@@ -29,6 +29,8 @@ export interface BuildOptions {
   compiler: AscVersion;
   /** An asconfig.json to apply with `--config` (e.g. `@assemblyscript/wasi-shim/asconfig.json`). */
   asconfig?: string;
+  /** Folders outside the filter's own whose sources it imports (e.g. the SDK): part of the cache key. */
+  inputs?: string[];
   /** Extra compiler arguments, e.g. `["--use", "abort=abort_proc_exit"]`. */
   extraArgs?: string[];
 }
@@ -100,9 +102,11 @@ export async function buildAssemblyScriptWithInfo(opts: BuildOptions): Promise<B
   const hash = createHash("sha256");
   hash.update(`weir-asc/1\0${compiler.pkg}@${version}\0${JSON.stringify(args)}\0`);
   if (opts.asconfig) hash.update(await readFile(opts.asconfig));
-  for (const file of await listFiles(filterDir)) {
-    hash.update(`\0${toPosix(relative(filterDir, file))}\0`);
-    hash.update(await readFile(file));
+  for (const dir of [filterDir, ...(opts.inputs ?? [])]) {
+    for (const file of await listFiles(dir)) {
+      hash.update(`\0${toPosix(relative(filterDir, file))}\0`);
+      hash.update(await readFile(file));
+    }
   }
   const cacheFile = join(CACHE_DIR, `${hash.digest("hex")}.wasm`);
 

@@ -76,6 +76,8 @@ export async function buildFilterProject(dir: string): Promise<BuildFilterResult
       asconfig: join(WEIR_ROOT, "sdk", "assembly", "asconfig.json"),
       // The compile step passes -O3, which resets the asconfig's shrink level.
       extraArgs: ["--shrinkLevel", "1"],
+      // The SDK is compiled into the filter: a change to it must not hit a stale cache entry.
+      inputs: [join(WEIR_ROOT, "sdk", "assembly")],
     });
   } catch (err) {
     throw new BuildError((err as Error).message);
