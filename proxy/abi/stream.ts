@@ -199,6 +199,18 @@ export class HttpStream {
     return body;
   }
 
+  /**
+   * A new upstream attempt replaces the response this filter saw (a retry): the response side
+   * starts over and `weir.attempt` reads `attempt`.
+   */
+  resetResponse(attempt: number): void {
+    this.#res = newFlow();
+    this.responseHeaders = undefined;
+    this.responseTrailers = undefined;
+    this.#responseBody = EMPTY;
+    this.attempt = attempt;
+  }
+
   /** The proxy tells the filter the response headers left for the client (local replies then reset the stream). */
   markResponseStarted(): void {
     this.#res.forwarded = true;

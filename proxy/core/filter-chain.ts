@@ -149,6 +149,13 @@ export class FilterChain {
     this.#trailers("response", trailers);
   }
 
+  /** Another upstream attempt is coming: every filter's response side starts over. */
+  retryResponse(attempt: number): void {
+    this.#res = newFlow();
+    this.#responseDepth = this.streams.length;
+    for (const stream of this.streams) stream.resetResponse(attempt);
+  }
+
   /** Ends every filter's stream (on_log → on_done → on_delete). Idempotent. */
   complete(): void {
     this.#ended = true;

@@ -13,6 +13,7 @@ import type { PropertyValue } from "../../abi/properties.ts";
 import type { LocalReply, StreamInfo } from "../../abi/types.ts";
 import { FilterChain } from "../filter-chain.ts";
 import { BodyChannel } from "./body-channel.ts";
+import { type RequestLimits, rejectRequest, validateRequest } from "./request-limits.ts";
 import type { RetryPolicy, RouteDecision, RoutePolicy, Router, Upstreams } from "./routing-types.ts";
 import { type DownstreamRequest, type ProxyResponse, UpstreamError, type UpstreamResponse } from "./types.ts";
 
@@ -32,6 +33,17 @@ const HOP_BY_HOP = new Set([
   "proxy-authorization",
 ]);
 export const FLAGS_HEADER = "x-weir-response-flags";
+/** Attempts a filter may drive with weir.retry (the first included). */
+const MAX_FILTER_ATTEMPTS = 5;
+/** Backoff for filter-driven retries on routes without a retry policy (Envoy's 25 ms / 250 ms). */
+const DEFAULT_FILTER_RETRY: RetryPolicy = {
+  retryOn: new Set(),
+  numRetries: 0,
+  retriableStatusCodes: [],
+  idempotentOnly: true,
+  backoffBaseMs: 25,
+  backoffMaxMs: 250,
+};
 
 /** What a finished request reports (the access log and stats read it). */
 export interface ExchangeRecord {
@@ -61,11 +73,16 @@ export interface ProxyStreamDeps {
   /** Request body bytes kept for replaying a retry (default 1 MiB, Envoy's per-request buffer limit). */
   retainBodyBytes?: number;
   connectTimeoutMs?: number;
+  /** Bad input (request-limits.ts): header count/size, URI length; `maxBufferedBody` defaults to `retainBodyBytes`. */
+  limits?: Partial<RequestLimits>;
   onComplete?(record: ExchangeRecord): void;
 }
 
 /** Handles one request; resolves with the response to write, rejects when the stream must be reset. */
 export function handleRequest(req: DownstreamRequest, deps: ProxyStreamDeps): Promise<ProxyResponse> {
+  // Bad input: refused (4xx, DPE) before any filter runs — see request-limits.ts.
+  const rejection = validateRequest(req, deps.limits);
+  if (rejection !== undefined) return Promise.resolve(rejectRequest(req, rejection, deps));
   return new ProxyStream(req, deps).start();
 }
 
@@ -98,8 +115,14 @@ class ProxyStream {
   #requestEnded = false;
   #requestEndWaiters: (() => void)[] = [];
   #attempt: AbortController | undefined;
+  /** A filter asked for another attempt while the response headers were in the chain. */
+  #filterRetry: { delayMs: number | undefined; release: () => void } | undefined;
   #routeTimer: unknown;
   #timedOut = false;
+  // Bad input — the buffered-body limit (413): request bytes fed to the filters since the last
+  // bytes came out of them toward the upstream, i.e. what a filter (or a held header section) buffers.
+  #heldBytes = 0;
+  #tooLarge = false;
 
   constructor(req: DownstreamRequest, deps: ProxyStreamDeps) {
     this.#req = req;
@@ -117,6 +140,8 @@ class ProxyStream {
     }
     if (!headers.has("x-request-id")) headers.add("x-request-id", crypto.randomUUID());
     this.#headers = headers;
+    // A tunnel's bytes are never replayed: keep none of them for retries.
+    if (req.upgrade !== undefined) this.#retained = undefined;
     const info: StreamInfo = { property: (path) => this.#property(path) };
     this.#chain = new FilterChain(deps.filters, this.#sink(), info);
   }
@@ -138,10 +163,15 @@ class ProxyStream {
 
   async #pumpRequest(body: AsyncIterable<Uint8Array>): Promise<void> {
     try {
+      let discarded = 0;
       for await (const chunk of body) {
-        if (this.#done || this.#chain.finished) return;
+        // Bad input (413 sent): discard what still comes while the reply goes out, at most another limit's worth.
+        if (this.#tooLarge && (discarded += chunk.byteLength) <= this.#bodyLimit()) continue;
+        if (this.#done || this.#chain.finished || this.#tooLarge) return;
         this.#bytesIn += chunk.byteLength;
+        this.#heldBytes += chunk.byteLength;
         this.#chain.requestData(chunk, false);
+        if (this.#heldBytes > this.#bodyLimit()) this.#bodyTooLarge();
         if (this.#upBody) await this.#upBody.ready();
       }
       if (!this.#done && !this.#chain.finished) this.#chain.requestData(EMPTY, true);
@@ -159,6 +189,7 @@ class ProxyStream {
     return {
       requestHeaders: (headers: HeaderMap, end: boolean) => this.#route(headers, end),
       requestData: (chunk: Uint8Array, end: boolean) => {
+        this.#heldBytes = 0; // bad input: the filters let body through, nothing is held back
         if (chunk.byteLength > 0 && this.#retained !== undefined) {
           this.#retainedBytes += chunk.byteLength;
           if (this.#retainedBytes > (this.#deps.retainBodyBytes ?? 1024 * 1024)) this.#retained = undefined;
@@ -189,10 +220,12 @@ class ProxyStream {
       setUpstreamCluster: (cluster: string) => {
         this.#clusterOverride = cluster;
       },
+      requestRetry: (delayMs: number | undefined) => this.#acceptFilterRetry(delayMs),
     };
   }
 
   #route(headers: HeaderMap, end: boolean): void {
+    if (this.#tooLarge) return; // bad input: a 413 already answered while a filter held the headers
     const decision: RouteDecision = this.#deps.router.route(headers, this.#clusterOverride);
     if (decision.kind === "none") return this.#localError(404, "NR", "route_not_found", "no route matched the request\n");
     if (decision.kind === "direct") {
@@ -264,6 +297,7 @@ class ProxyStream {
             authority: headers.get(":authority") ?? this.#req.authority,
             headers: this.#upstreamHeaders(headers),
             body,
+            upgrade: this.#req.upgrade,
             signal: controller.signal,
             connectTimeoutMs: this.#deps.connectTimeoutMs ?? 5000,
             headersTimeoutMs: 0,
@@ -276,7 +310,7 @@ class ProxyStream {
       } finally {
         if (perTry !== undefined) this.#deps.clearTimeout(perTry);
       }
-      if (this.#done || this.#chain.finished) {
+      if (this.#done || this.#chain.finished || this.#tooLarge) {
         drain(response);
         return;
       }
@@ -305,12 +339,34 @@ class ProxyStream {
       }
       if (failure !== undefined) {
         if (canRetry && this.#attempts > 1) this.#flags.add("URX");
-        return this.#upstreamFailed(failure);
+        // The failure reply goes through the filters; one may still ask for another attempt.
+        this.#upstreamFailed(failure);
+        if (this.#filterRetry !== undefined && !this.#responded) {
+          this.#flags.delete(failure.flag);
+          if (await this.#awaitFilterRetry(retry)) continue;
+        }
+        return;
       }
       if (canRetry && this.#attempts > (retry as RetryPolicy).numRetries && this.#shouldRetry(retry as RetryPolicy, response, undefined))
         this.#flags.add("URX");
-      return this.#deliver(response as UpstreamResponse);
+      const retryRequested = await this.#deliver(response as UpstreamResponse);
+      if (!retryRequested || !(await this.#awaitFilterRetry(retry))) return;
     }
+  }
+
+  /** A filter (weir.retry) asked for another attempt: drop this response, wait, and say whether to go on. */
+  async #awaitFilterRetry(policy: RetryPolicy | undefined): Promise<boolean> {
+    const filterRetry = this.#filterRetry as { delayMs: number | undefined; release: () => void };
+    this.#filterRetry = undefined;
+    this.#chain.retryResponse(this.#attempts + 1);
+    if (filterRetry.delayMs === undefined) await this.#backoff(policy ?? DEFAULT_FILTER_RETRY);
+    else await this.#sleepAfterRequest(filterRetry.delayMs);
+    filterRetry.release();
+    if (this.#done || this.#chain.finished || this.#timedOut) {
+      if (this.#timedOut && !this.#done) this.#localError(504, "UT", "upstream_response_timeout", "upstream request timeout\n");
+      return false;
+    }
+    return true;
   }
 
   #shouldRetry(policy: RetryPolicy, response: UpstreamResponse | undefined, failure: UpstreamError | undefined): boolean {
@@ -330,9 +386,12 @@ class ProxyStream {
   /** Envoy's jittered backoff: random in [0, min(max, base·2^(n-1))). */
   #backoff(policy: RetryPolicy): Promise<void> {
     const ceiling = Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** (this.#attempts - 1));
-    const delay = Math.floor(this.#deps.random() * ceiling);
+    return this.#sleepAfterRequest(Math.floor(this.#deps.random() * ceiling));
+  }
+
+  /** Waits `delay` ms, counted from the end of the request: a retry resends the whole body. */
+  #sleepAfterRequest(delay: number): Promise<void> {
     if (!this.#requestEnded) {
-      // A retry resends the whole body: wait for the request to end first.
       return new Promise((resolve) => this.#requestEndWaiters.push(() => this.#deps.setTimeout(resolve, delay)));
     }
     return new Promise((resolve) => this.#deps.setTimeout(resolve, delay));
@@ -366,9 +425,9 @@ class ProxyStream {
     }
   }
 
-  async #deliver(response: UpstreamResponse): Promise<void> {
+  /** Hands the response to the filters; resolves true when a filter asked for a retry instead. */
+  async #deliver(response: UpstreamResponse): Promise<boolean> {
     this.#upstreamHost = response.endpoint;
-    this.#clearRouteTimer();
     const headers = new HeaderMap();
     headers.add(":status", String(response.status));
     for (const [name, value] of response.headers) {
@@ -377,13 +436,18 @@ class ProxyStream {
     }
     const body = response.body;
     this.#chain.responseHeaders(headers, body === null);
-    if (body === null) return;
+    if (this.#filterRetry !== undefined && !this.#responded) {
+      drain(response);
+      return true;
+    }
+    this.#clearRouteTimer();
+    if (body === null) return false;
     try {
       for await (const chunk of body) {
-        if (this.#done || (this.#chain.finished && !this.#responded)) return;
+        if (this.#done || (this.#chain.finished && !this.#responded)) return false;
         this.#chain.responseData(chunk, false);
         if (this.#out) await this.#out.ready();
-        if (this.#done) return;
+        if (this.#done) return false;
       }
       const trailers = response.trailers();
       if (trailers !== undefined && trailers.size > 0) this.#chain.responseTrailers(trailers);
@@ -393,6 +457,28 @@ class ProxyStream {
       this.#flags.add("UR");
       this.#reset(`upstream reset mid-response: ${(err as Error)?.message ?? err}`);
     }
+    return false;
+  }
+
+  /**
+   * `weir.retry` from a filter's response callback: accepted while the response has not left,
+   * the request body can be replayed, attempts remain and the cluster's retry budget allows.
+   */
+  #acceptFilterRetry(delayMs: number | undefined): boolean {
+    if (this.#responded || this.#done || this.#cluster === undefined || this.#filterRetry !== undefined) return false;
+    if (this.#retained === undefined || this.#attempts >= MAX_FILTER_ATTEMPTS) {
+      this.#flags.add("URX");
+      return false;
+    }
+    const release = this.#deps.upstreams.acquireRetry
+      ? this.#deps.upstreams.acquireRetry(this.#clusterOverride ?? this.#cluster)
+      : () => {};
+    if (release === undefined) {
+      this.#flags.add("URX");
+      return false;
+    }
+    this.#filterRetry = { delayMs, release };
+    return true;
   }
 
   // ---- response side --------------------------------------------------------------------
@@ -441,6 +527,29 @@ class ProxyStream {
     this.#clearRouteTimer();
     this.#attempt?.abort(new UpstreamError("UC", "a filter answered the request"));
     this.#upBody?.end();
+  }
+
+  // ---- bad input: the buffered-body limit ------------------------------------------------
+
+  #bodyLimit(): number {
+    return this.#deps.limits?.maxBufferedBody ?? this.#deps.retainBodyBytes ?? 1024 * 1024;
+  }
+
+  /** A filter buffered more than the listener allows: 413 (Envoy's buffer limit), or a reset once the response began. */
+  #bodyTooLarge(): void {
+    this.#tooLarge = true;
+    const details = "request_payload_too_large";
+    this.#attempt?.abort(new UpstreamError("UC", details));
+    this.#upBody?.error(new Error(details)); // never let the upstream see a truncated body as complete
+    if (this.#responded) return this.#reset(details);
+    this.#flags.add("DPE");
+    const close: [string, string][] = this.#req.protocol === "HTTP/2" ? [] : [["connection", "close"]];
+    this.#routerReply(
+      413,
+      `Payload Too Large: a filter buffered more than ${this.#bodyLimit()} bytes of the request body\n`,
+      close,
+      details,
+    );
   }
 
   #reset(details: string): void {

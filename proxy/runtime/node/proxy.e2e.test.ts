@@ -23,7 +23,7 @@ let failFirst = 0;
 function startUpstream(): Promise<void> {
   upstream = createServer((req, res) => {
     seen.push(req);
-    if (req.url === "/flaky" && failFirst > 0) {
+    if ((req.url === "/flaky" || req.url === "/filter-flaky") && failFirst > 0) {
       failFirst--;
       res.writeHead(503).end("busy");
       return;
@@ -52,6 +52,7 @@ function fetchRaw(port: number, path: string, init: { method?: string; headers?:
 describe("proxy request path on Node", () => {
   let listener: NodeListener;
   let filter: Filter;
+  let retrier: Filter;
   let client: EndpointClient;
   const records: ExchangeRecord[] = [];
 
@@ -67,6 +68,25 @@ describe("proxy request path on Node", () => {
             "(drop (call $proxy_add_header_map_value (i32.const 0) (i32.const 1024) (i32.const 13) (i32.const 1040) (i32.const 2))) (i32.const 0)",
           proxy_on_response_headers:
             "(drop (call $proxy_add_header_map_value (i32.const 2) (i32.const 1024) (i32.const 13) (i32.const 1040) (i32.const 2))) (i32.const 0)",
+        },
+      }),
+    });
+    // Asks weir for another attempt (weir.retry) when the upstream answers 503, while weir accepts.
+    retrier = await createHost({ logger: () => {} }).loadFilter({
+      name: "retrier",
+      module: buildGuestModule({
+        data: [`(data (i32.const 1100) ":status")`, `(data (i32.const 1120) "weir.retry")`],
+        callbacks: {
+          proxy_on_response_headers: `(local $p i32)
+            (if (i32.eqz (call $proxy_get_header_map_value (i32.const 2) (i32.const 1100) (i32.const 7) (i32.const 256) (i32.const 260)))
+              (then
+                (local.set $p (i32.load (i32.const 256)))
+                (if (i32.and (i32.eq (i32.load (i32.const 260)) (i32.const 3))
+                      (i32.and (i32.eq (i32.load8_u (local.get $p)) (i32.const 53)) (i32.eq (i32.load8_u offset=2 (local.get $p)) (i32.const 51))))
+                  (then
+                    (if (i32.eqz (call $proxy_call_foreign_function (i32.const 1120) (i32.const 10) (i32.const 0) (i32.const 0) (i32.const 264) (i32.const 268)))
+                      (then (if (i32.eq (i32.load8_u (i32.load (i32.const 264))) (i32.const 1)) (then (return (i32.const 1))))))))))
+            (i32.const 0)`,
         },
       }),
     });
@@ -98,7 +118,7 @@ describe("proxy request path on Node", () => {
       port: 0,
       handler: (req) =>
         handleRequest(req, {
-          filters: [filter],
+          filters: [filter, retrier],
           router,
           upstreams,
           now: () => performance.now(),
@@ -135,10 +155,12 @@ describe("proxy request path on Node", () => {
     expect(res.headers["x-weir-filter"]).toBe("on");
   });
 
-  it("answers 503 with flag UF when the upstream refuses connections", async () => {
+  it("answers 503 with flag UF when the upstream refuses connections (URX: the retry filter gave up)", async () => {
     const res = await fetchRaw(listener.port, "/down");
     expect(res.status).toBe(503);
-    expect(res.headers[FLAGS_HEADER]).toBe("UF");
+    // The retrier filter asks for another attempt on every 503, up to weir's limit of 5 attempts.
+    expect(res.headers[FLAGS_HEADER]).toBe("UF,URX");
+    expect(records.at(-1)?.attempts).toBe(5);
     expect(res.body).toContain("upstream connect error");
   });
 
@@ -149,6 +171,28 @@ describe("proxy request path on Node", () => {
     expect(res.status).toBe(200);
     expect(seen.length - before).toBe(3);
     expect(records.at(-1)?.attempts).toBe(3);
+  });
+
+  it("makes another attempt when a filter asks with weir.retry, the filters seeing only the last response", async () => {
+    failFirst = 2;
+    const before = seen.length;
+    const res = await fetchRaw(listener.port, "/filter-flaky");
+    expect(res.status).toBe(200);
+    expect(res.body).toBe("app saw GET /filter-flaky ");
+    expect(seen.length - before).toBe(3);
+    expect(records.at(-1)?.attempts).toBe(3);
+    // The response filter ran on the final response only once: one header, not three.
+    expect(res.headers["x-weir-filter"]).toBe("on");
+  });
+
+  it("stops honouring weir.retry after 5 attempts and passes the last answer with URX", async () => {
+    failFirst = 10;
+    const before = seen.length;
+    const res = await fetchRaw(listener.port, "/filter-flaky");
+    expect(res.status).toBe(503);
+    expect(seen.length - before).toBe(5);
+    expect(res.headers[FLAGS_HEADER]).toBe("URX");
+    failFirst = 0;
   });
 
   it("gives up after the retry limit with flag URX and the last upstream answer", async () => {
