@@ -14,6 +14,7 @@ import type { HttpCallUpstream, Logger } from "../abi/types.ts";
 import { ClusterManager } from "./cluster-manager.ts";
 import type { FilterConfig, ListenerConfig, ProxyConfig } from "./config/types.ts";
 import { type ExchangeRecord, handleRequest } from "./http/proxy-stream.ts";
+import type { Router } from "./http/routing-types.ts";
 import type { DownstreamRequest, ProxyResponse } from "./http/types.ts";
 import { createRouter } from "./router.ts";
 import type { ListenerHandle, RuntimeAdapter } from "./runtime-adapter.ts";
@@ -248,8 +249,9 @@ export class Proxy {
         for (const cfg of listener.filters) filters.push(await this.#loadFilter(cfg, listener.name));
         generation.filters.set(listener.name, filters);
         const router = createRouter(listener.virtualHosts);
+        const chainFor = await this.#perRouteChains(listener, filters, router, generation);
         const deps = {
-          filters,
+          filters: chainFor,
           router,
           upstreams: clusters,
           now: () => rt.clock.now(),
@@ -267,6 +269,43 @@ export class Proxy {
       throw err;
     }
     return generation;
+  }
+
+  /**
+   * Per-route filter overrides (`routes[].filters`): a route may disable a filter or give it
+   * another config, which runs as its own plugin instance loaded with the generation. The
+   * chain for a request is chosen from a first route lookup before the filters run.
+   */
+  async #perRouteChains(
+    listener: ListenerConfig,
+    base: Filter[],
+    router: Router,
+    generation: Generation,
+  ): Promise<Filter[] | ((headers: HeaderMap) => Filter[])> {
+    const routes = listener.virtualHosts.flatMap((v) => v.routes).filter((r) => Object.keys(r.filters).length > 0);
+    if (routes.length === 0) return base;
+    const variants = new Map<string, Filter>();
+    for (const route of routes) {
+      for (const [name, override] of Object.entries(route.filters)) {
+        const cfg = listener.filters.find((f) => f.name === name);
+        if (cfg === undefined || override.disabled || override.config === null) continue;
+        const key = `${name}\0${override.config}`;
+        if (!variants.has(key)) variants.set(key, await this.#loadFilter({ ...cfg, config: override.config }, listener.name));
+      }
+    }
+    generation.filters.set(`${listener.name} (route overrides)`, [...variants.values()]);
+    return (headers) => {
+      const decision = router.route(headers);
+      const overrides = decision.kind === "none" ? undefined : decision.filters;
+      if (overrides === undefined) return base;
+      const chain: Filter[] = [];
+      listener.filters.forEach((cfg, i) => {
+        const o = overrides[cfg.name];
+        if (o === undefined) chain.push(base[i]);
+        else if (!o.disabled) chain.push(o.config === null ? base[i] : (variants.get(`${cfg.name}\0${o.config}`) as Filter));
+      });
+      return chain;
+    };
   }
 
   /** `proxy_http_call` from filters goes to the current generation's named clusters. */

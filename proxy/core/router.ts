@@ -137,7 +137,9 @@ export function createRouter(virtualHosts: readonly VirtualHost[], options: Crea
 function decide(compiled: CompiledRoute, headers: HeaderMap, override: string | undefined, random: () => number): RouteDecision {
   const route = compiled.route;
   const name = route.name;
-  if ("directResponse" in route) return { kind: "direct", name, status: route.directResponse.status, body: route.directResponse.body };
+  const filters = Object.keys(route.filters).length > 0 ? route.filters : undefined;
+  if ("directResponse" in route)
+    return { kind: "direct", name, status: route.directResponse.status, body: route.directResponse.body, filters };
   if ("redirect" in route) {
     const r = route.redirect;
     const authority = headers.get(":authority") ?? "";
@@ -147,7 +149,13 @@ function decide(compiled: CompiledRoute, headers: HeaderMap, override: string | 
     const port = r.port ?? (reqPort ? Number(reqPort) : null);
     const path = r.path ?? headers.get(":path") ?? "/";
     const defaultPort = (scheme === "https" && port === 443) || (scheme === "http" && port === 80);
-    return { kind: "redirect", name, status: r.code, location: `${scheme}://${host}${port && !defaultPort ? `:${port}` : ""}${path}` };
+    return {
+      kind: "redirect",
+      name,
+      status: r.code,
+      location: `${scheme}://${host}${port && !defaultPort ? `:${port}` : ""}${path}`,
+      filters,
+    };
   }
   let cluster: string;
   if (override !== undefined) cluster = override;
@@ -167,5 +175,6 @@ function decide(compiled: CompiledRoute, headers: HeaderMap, override: string | 
   return {
     kind: "forward",
     route: { name, cluster, timeoutMs: route.timeout, perTryTimeoutMs: route.retries.perTryTimeout, retry: compiled.retry },
+    filters,
   };
 }

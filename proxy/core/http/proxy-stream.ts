@@ -63,7 +63,8 @@ export interface ExchangeRecord {
 }
 
 export interface ProxyStreamDeps {
-  filters: readonly Filter[];
+  /** The listener's chain for this request (per-route overrides applied), from its first route lookup. */
+  filters: readonly Filter[] | ((headers: HeaderMap) => readonly Filter[]);
   router: Router;
   upstreams: Upstreams;
   now(): number;
@@ -143,7 +144,8 @@ class ProxyStream {
     // A tunnel's bytes are never replayed: keep none of them for retries.
     if (req.upgrade !== undefined) this.#retained = undefined;
     const info: StreamInfo = { property: (path) => this.#property(path) };
-    this.#chain = new FilterChain(deps.filters, this.#sink(), info);
+    const filters = typeof deps.filters === "function" ? deps.filters(headers) : deps.filters;
+    this.#chain = new FilterChain(filters, this.#sink(), info);
   }
 
   start(): Promise<ProxyResponse> {

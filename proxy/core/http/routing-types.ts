@@ -32,10 +32,20 @@ export interface RoutePolicy {
   rewrite?(headers: HeaderMap): void;
 }
 
+/** A route's override of one filter in the listener's chain. */
+export interface FilterOverride {
+  disabled: boolean;
+  /** Replaces the filter's config on this route; null keeps the listener's. */
+  config: string | null;
+}
+
+/** Per-route filter overrides by filter name. */
+export type FilterOverrides = Readonly<Record<string, FilterOverride>>;
+
 export type RouteDecision =
-  | { kind: "forward"; route: RoutePolicy }
-  | { kind: "direct"; name: string; status: number; body: string; headers?: [string, string][] }
-  | { kind: "redirect"; name: string; status: number; location: string }
+  | { kind: "forward"; route: RoutePolicy; filters?: FilterOverrides }
+  | { kind: "direct"; name: string; status: number; body: string; headers?: [string, string][]; filters?: FilterOverrides }
+  | { kind: "redirect"; name: string; status: number; location: string; filters?: FilterOverrides }
   | { kind: "none" };
 
 export interface Router {

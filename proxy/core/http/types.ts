@@ -19,8 +19,18 @@ export interface DownstreamRequest {
   headers: HeaderMap;
   /** Original spelling of HTTP/1.1 header names (lower-case → as received), to preserve case toward the app. */
   headerCase?: ReadonlyMap<string, string>;
-  /** The body, or null when the request has none. */
+  /**
+   * The body, or null when the request has none. For an `upgrade` request: the bytes the client
+   * sends after the switch (the tunnel's client-to-upstream direction).
+   */
   body: AsyncIterable<Uint8Array> | null;
+  /**
+   * Set when the listener can hand the connection over to another protocol: the `Upgrade`
+   * header's protocol (`websocket`) of an HTTP/1.1 upgrade request, or `CONNECT` for a CONNECT
+   * tunnel. The core forwards it on the upstream request; after a 101 (a 2xx for CONNECT) the
+   * response body is the upstream's bytes of the tunnel.
+   */
+  upgrade?: string;
   remoteAddress: string;
   remotePort: number;
   localAddress: string;
@@ -48,6 +58,12 @@ export interface UpstreamRequest {
   /** Headers to send (no pseudo-headers), in order; names as they should go on the wire. */
   headers: [string, string][];
   body: Uint8Array | AsyncIterable<Uint8Array> | null;
+  /**
+   * The downstream request's `upgrade` (`websocket`, `CONNECT`): the connector sends the
+   * upgrade (or opens the tunnel), and after a 101 (2xx for CONNECT) streams `body` into the
+   * upgraded connection and the connection's bytes back as the response body.
+   */
+  upgrade?: string;
   signal: AbortSignal;
   /** Per-attempt limits in ms (0 = none). */
   connectTimeoutMs: number;
