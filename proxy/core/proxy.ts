@@ -145,6 +145,9 @@ export class Proxy {
         bound &&
         (bound.config.port !== listener.port ||
           bound.config.address !== listener.address ||
+          bound.config.protocol !== listener.protocol ||
+          bound.config.direction !== listener.direction ||
+          JSON.stringify(bound.config.limits) !== JSON.stringify(listener.limits) ||
           JSON.stringify(bound.config.tls) !== JSON.stringify(listener.tls))
       ) {
         this.#listeners.delete(listener.name);
@@ -259,6 +262,7 @@ export class Proxy {
           clearTimeout: (h: unknown) => rt.clock.clearTimeout(h),
           random: Math.random,
           retainBodyBytes: listener.limits.maxBufferedBody,
+          limits: listener.limits,
           onComplete: (record: ExchangeRecord) => this.#exchangeDone(generation, record, listener.name),
         };
         generation.handlers.set(listener.name, (req) => handleRequest(req, deps));

@@ -543,7 +543,10 @@ class ProxyStream {
     const details = "request_payload_too_large";
     this.#attempt?.abort(new UpstreamError("UC", details));
     this.#upBody?.error(new Error(details)); // never let the upstream see a truncated body as complete
-    if (this.#responded) return this.#reset(details);
+    if (this.#responded) {
+      this.#reset(details);
+      return;
+    }
     this.#flags.add("DPE");
     const close: [string, string][] = this.#req.protocol === "HTTP/2" ? [] : [["connection", "close"]];
     this.#routerReply(
@@ -587,6 +590,8 @@ class ProxyStream {
     this.#done = true;
     if (cancelled) this.#flags.add("DC");
     this.#clearRouteTimer();
+    // A retry waiting for the request's end must not wait forever (it sees #done and stops).
+    for (const wake of this.#requestEndWaiters.splice(0)) wake();
     this.#attempt?.abort(new UpstreamError("UC", "the exchange ended"));
     this.#chain.complete();
     this.#deps.onComplete?.({

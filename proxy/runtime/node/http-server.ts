@@ -4,8 +4,9 @@
  * (rawHeaders) and resetting the connection when the core says the stream must be reset.
  */
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { HeaderMap } from "../../abi/header-map.ts";
 import type { DownstreamRequest, ProxyResponse } from "../../core/http/types.ts";
 
@@ -20,6 +21,8 @@ export interface NodeListenerOptions {
   /** Time allowed for the request header section (default 10 s; 408 past it). */
   headersTimeoutMs?: number;
   keepAliveTimeoutMs?: number;
+  /** Most request headers (the core answers 431 past it); node:http keeps at least one more so none is dropped unseen. */
+  maxHeaders?: number;
 }
 
 export interface NodeListener {
@@ -29,7 +32,7 @@ export interface NodeListener {
   close(timeoutMs?: number): Promise<void>;
 }
 
-function toDownstream(req: IncomingMessage, res: ServerResponse): DownstreamRequest {
+export function toDownstream(req: IncomingMessage, res: ServerResponse): DownstreamRequest {
   const headers = new HeaderMap();
   const headerCase = new Map<string, string>();
   const raw = req.rawHeaders;
@@ -63,7 +66,7 @@ function toDownstream(req: IncomingMessage, res: ServerResponse): DownstreamRequ
   };
 }
 
-async function write(res: ServerResponse, response: ProxyResponse): Promise<void> {
+export async function write(res: ServerResponse, response: ProxyResponse): Promise<void> {
   const flat: string[] = [];
   const h = response.headers;
   for (let i = 0; i < h.size; i++) flat.push(h.nameAt(i), h.valueAt(i));
@@ -81,21 +84,86 @@ async function write(res: ServerResponse, response: ProxyResponse): Promise<void
   res.end();
 }
 
-export function listenNode(options: NodeListenerOptions): Promise<NodeListener> {
-  const server = createServer(
-    {
-      maxHeaderSize: options.maxHeaderBytes ?? 60 * 1024,
-      headersTimeout: options.headersTimeoutMs ?? 10_000,
-      requestTimeout: 0,
-      keepAliveTimeout: options.keepAliveTimeoutMs ?? 60_000,
-    },
-    (req, res) => {
-      options
-        .handler(toDownstream(req, res))
-        .then((response) => write(res, response))
-        .catch(() => res.destroy());
-    },
+// ---- bad input: what node:http's parser (llhttp) refuses never reaches the core ---------------
+
+/** Status for a parser error code; other HPE_* codes (framing, smuggling, bad characters, obs-fold) are 400. */
+const CLIENT_ERROR_STATUS: Record<string, number> = {
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
+/** How long a refused connection may linger for the client to read the reply (a close with unread input would RST it away). */
+const LINGER_MS = 2000;
+const refused = new WeakSet<Duplex>();
+
+/**
+ * `clientError`: llhttp refused the bytes (HPE_*), or the header section outlived
+ * `headersTimeout`. Answers once — 400/408/413/431 with the DPE flag and `connection: close`,
+ * as Node's default handler would but with weir's flag — unless a response already started on
+ * the socket (then there is nothing left to say), ends the socket and destroys it after a short
+ * linger. Errors that are not the client's bytes (ECONNRESET, …) just close.
+ */
+export function refuseClient(err: Error & { code?: string }, socket: Duplex): void {
+  if (refused.has(socket)) return; // llhttp reports the same error again for every later read
+  refused.add(socket);
+  const code = err.code ?? "";
+  const status = CLIENT_ERROR_STATUS[code] ?? (code.startsWith("HPE_") ? 400 : 0);
+  const inFlight = (socket as { _httpMessage?: ServerResponse })._httpMessage;
+  if (status === 0 || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const reason = STATUS_CODES[status] ?? "Bad Request";
+  const body = `${reason} (${code})\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\n` +
+      `connection: close\r\nx-weir-response-flags: DPE\r\n\r\n${body}`,
   );
+  const linger = setTimeout(() => socket.destroy(), LINGER_MS);
+  linger.unref();
+  socket.once("close", () => clearTimeout(linger));
+}
+
+/**
+ * Bad input: the node:http options every HTTP/1.1 server of weir's runs with (here, and any
+ * listener that hands connections to its own node:http server). Apply `guardHttp1Server` too.
+ */
+export function http1ServerOptions(
+  limits: Pick<NodeListenerOptions, "maxHeaderBytes" | "headersTimeoutMs" | "keepAliveTimeoutMs">,
+): ServerOptions {
+  const headersTimeout = limits.headersTimeoutMs ?? 10_000;
+  return {
+    maxHeaderSize: limits.maxHeaderBytes ?? 60 * 1024,
+    headersTimeout,
+    // Node checks headersTimeout only this often (30 s by default), so the 408 came up to 30 s late.
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 5))),
+    // A missing Host is the core's 400 (request-limits.ts, with DPE and an access-log line), the same on every runtime.
+    requireHostHeader: false,
+    requestTimeout: 0,
+    keepAliveTimeout: limits.keepAliveTimeoutMs ?? 60_000,
+  };
+}
+
+/**
+ * Bad input: parser errors and header timeouts get weir's answer (`refuseClient`), and the
+ * header count stays visible to the core's 431 check: node:http silently drops the headers
+ * past `maxHeadersCount` (roughly: it stops keeping them somewhere past the count), so it keeps
+ * more than `maxHeaders` (Node's 2000, or `maxHeaders + 1` above that) — a request over the
+ * limit is refused rather than forwarded with headers missing.
+ */
+export function guardHttp1Server(server: Server, limits: Pick<NodeListenerOptions, "maxHeaders"> = {}): void {
+  server.on("clientError", refuseClient);
+  server.maxHeadersCount = limits.maxHeaders === undefined ? 2000 : Math.max(2000, limits.maxHeaders + 1);
+}
+
+export function listenNode(options: NodeListenerOptions): Promise<NodeListener> {
+  const server = createServer(http1ServerOptions(options), (req, res) => {
+    options
+      .handler(toDownstream(req, res))
+      .then((response) => write(res, response))
+      .catch(() => res.destroy());
+  });
+  guardHttp1Server(server, options); // bad input
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => {
