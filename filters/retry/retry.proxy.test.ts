@@ -91,8 +91,8 @@ describe("retry filter in weir's request path", () => {
     expect(record.attempts).toBe(3);
     expect(metric("cause.gateway-error.retry_attempts")).toBe(2);
     expect(metric("attempt.3.retry_success_after_retry")).toBe(1);
-    // Pins today's proxy: request callbacks run once and nothing rewrites the header for a retry.
-    expect(sent.map((r) => header(r, "x-weir-attempt"))).toEqual(["1", "1", "1"]);
+    // The request callbacks run once; weir rewrites the filter's attempt header for each attempt.
+    expect(sent.map((r) => header(r, "x-weir-attempt"))).toEqual(["1", "2", "3"]);
   });
 
   it("retries weir's own reply to a connect failure, read from the response.flags property", async () => {

@@ -84,6 +84,10 @@ export class FilterChain {
   #res = newFlow();
   #replied = false;
   #ended = false;
+  /** Index of the filter whose on_response_headers is running, or -1. */
+  #inResponseHeaders = -1;
+  /** That filter's weir.retry was accepted: response iteration stops there. */
+  #retryAccepted = false;
   /** How many filters the response path starts from (all, or those before a local reply's sender). */
   #responseDepth: number;
 
@@ -99,7 +103,13 @@ export class FilterChain {
           sendLocalReply: (reply) => this.#localReply(reply, i),
           resetStream: (details) => this.#reset(details),
           setUpstreamCluster: (cluster) => sink.setUpstreamCluster?.(cluster),
-          requestRetry: (delay) => sink.requestRetry?.(delay) ?? false,
+          // Only from this filter's own on_response_headers, and not after a local reply.
+          requestRetry: (delay) => {
+            if (this.#inResponseHeaders !== i || this.#replied) return false;
+            const accepted = sink.requestRetry?.(delay) ?? false;
+            if (accepted) this.#retryAccepted = true;
+            return accepted;
+          },
         },
         info,
       ),
@@ -183,7 +193,19 @@ export class FilterChain {
     for (let pos = from; pos < this.#count(dir); pos++) {
       if (this.finished && !(dir === "response" && this.#replied)) return;
       const stream = this.#at(dir, pos);
-      const status = dir === "request" ? stream.onRequestHeaders(headers, f.headersEnd) : stream.onResponseHeaders(headers, f.headersEnd);
+      let status: HeadersStatus;
+      if (dir === "request") status = stream.onRequestHeaders(headers, f.headersEnd);
+      else {
+        this.#inResponseHeaders = this.streams.indexOf(stream);
+        status = stream.onResponseHeaders(headers, f.headersEnd);
+        this.#inResponseHeaders = -1;
+        if (this.#retryAccepted) {
+          // This response is dropped for another attempt, whatever the filter returned.
+          this.#retryAccepted = false;
+          f.headersAt = pos;
+          return;
+        }
+      }
       if (this.#ended || (dir === "request" && this.#replied)) return;
       if (status === HeadersStatus.CONTINUE_AND_END_STREAM) f.headersEnd = true;
       if (status !== HeadersStatus.CONTINUE && status !== HeadersStatus.CONTINUE_AND_END_STREAM) {

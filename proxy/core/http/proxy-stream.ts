@@ -33,6 +33,10 @@ const HOP_BY_HOP = new Set([
   "proxy-authorization",
 ]);
 export const FLAGS_HEADER = "x-weir-response-flags";
+/** The retry filter's attempt header (filters/retry), updated by weir on every attempt. */
+const ATTEMPT_HEADER = "x-weir-attempt";
+/** A per-try timeout a filter asks for, in ms (never forwarded upstream). */
+const PER_TRY_HEADER = "x-weir-per-try-timeout-ms";
 /** Attempts a filter may drive with weir.retry (the first included). */
 const MAX_FILTER_ATTEMPTS = 5;
 /** Backoff for filter-driven retries on routes without a retry policy (Envoy's 25 ms / 250 ms). */
@@ -275,13 +279,20 @@ class ProxyStream {
     const retry = route.retry;
     const canRetry = retry !== undefined && (!retry.idempotentOnly || IDEMPOTENT.has(method));
     const hashKey = route.hashKey?.(headers);
+    // A filter may ask for a shorter per-try timeout (the retry filter's perTryTimeoutMs).
+    const asked = Number(headers.get(PER_TRY_HEADER));
+    headers.delete(PER_TRY_HEADER);
+    const perTryMs =
+      asked > 0 && asked <= 3_600_000 && Number.isInteger(asked) ? Math.min(asked, route.perTryTimeoutMs || asked) : route.perTryTimeoutMs;
     for (;;) {
       this.#attempts++;
+      // weir.attempt, and the attempt header the retry filter set, follow every attempt.
+      for (const stream of this.#chain.streams) stream.attempt = this.#attempts;
+      if (this.#attempts > 1 && headers.has(ATTEMPT_HEADER)) headers.set(ATTEMPT_HEADER, String(this.#attempts));
       const controller = new AbortController();
       this.#attempt = controller;
       let perTry: unknown;
-      if (route.perTryTimeoutMs > 0)
-        perTry = this.#deps.setTimeout(() => controller.abort(new UpstreamError("UT", "per-try timeout")), route.perTryTimeoutMs);
+      if (perTryMs > 0) perTry = this.#deps.setTimeout(() => controller.abort(new UpstreamError("UT", "per-try timeout")), perTryMs);
       const first = this.#attempts === 1;
       let body: Uint8Array | AsyncIterable<Uint8Array> | null = null;
       if (!this.#requestEnded || this.#upBody !== undefined) {
@@ -468,7 +479,8 @@ class ProxyStream {
    */
   #acceptFilterRetry(delayMs: number | undefined): boolean {
     if (this.#responded || this.#done || this.#cluster === undefined || this.#filterRetry !== undefined) return false;
-    if (this.#retained === undefined || this.#attempts >= MAX_FILTER_ATTEMPTS) {
+    // The whole body must be in hand to replay it (it could still outgrow the retention limit).
+    if (this.#retained === undefined || !this.#requestEnded || this.#attempts >= MAX_FILTER_ATTEMPTS) {
       this.#flags.add("URX");
       return false;
     }
@@ -509,12 +521,16 @@ class ProxyStream {
   /** A reply the router makes (direct response, redirect, upstream failure): through every response filter. */
   #routerReply(status: number, body: string, extra: [string, string][], details: string): void {
     this.#details = details;
-    this.#clearRouteTimer();
     const bytes = enc.encode(body);
     const headers = new HeaderMap([[":status", String(status)], ...extra]);
+    // Filters see why weir answered (the retry filter reads UF/UT/UC here).
+    if (this.#flags.size > 0) headers.set(FLAGS_HEADER, [...this.#flags].join(","));
     if (bytes.byteLength > 0 && !headers.has("content-type")) headers.set("content-type", "text/plain");
     headers.set("content-length", String(bytes.byteLength));
     this.#chain.responseHeaders(headers, bytes.byteLength === 0);
+    // A filter may retry weir's own failure reply: the route timeout still bounds the attempts.
+    if (this.#filterRetry !== undefined && !this.#responded) return;
+    this.#clearRouteTimer();
     if (bytes.byteLength > 0) this.#chain.responseData(bytes, true);
   }
 
