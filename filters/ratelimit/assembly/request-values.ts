@@ -1,0 +1,88 @@
+// The request values descriptor keys are made of, each fetched from the host at most once
+// per request however many descriptors use it. An absent or empty value means "not present":
+// a descriptor that needs it does not apply to the request.
+
+import { HttpContext, peerIdentity, sourceAddress } from "../../../sdk/assembly";
+import { Descriptor, Source } from "./descriptor";
+import { addComponent, beginKey, endKey, Key } from "./key";
+
+/** One request's values; `reset` it for the next request (one instance serves them all). */
+export class RequestValues {
+  private stream: HttpContext | null = null;
+  private fetched: u32 = 0;
+  private remote: string | null = null;
+  private path: string | null = null;
+  private identity: string | null = null;
+  private headerNames: string[] = [];
+  private headerValues: Array<string | null> = [];
+
+  /** Forgets the previous request's values; the next reads come from `stream`. */
+  reset(stream: HttpContext): void {
+    this.stream = stream;
+    this.fetched = 0;
+    this.remote = null;
+    this.path = null;
+    this.identity = null;
+    this.headerNames.length = 0;
+    this.headerValues.length = 0;
+  }
+
+  /** `d`'s key for this request, or null when one of its components is absent. */
+  key(d: Descriptor): Key | null {
+    const components = d.components;
+    // Fetch everything first: the key is built in one shared scratch buffer.
+    for (let i = 0; i < components.length; i++) {
+      const c = unchecked(components[i]);
+      if (this.value(c.source, c.header) === null) return null;
+    }
+    beginKey(d.keyPrefix);
+    for (let i = 0; i < components.length; i++) {
+      const c = unchecked(components[i]);
+      addComponent(this.value(c.source, c.header) as string);
+    }
+    return endKey(d.key);
+  }
+
+  private value(source: Source, header: string): string | null {
+    if (source == Source.Header) return this.header(header);
+    const bit: u32 = 1 << <u32>source;
+    if ((this.fetched & bit) == 0) {
+      this.fetched |= bit;
+      if (source == Source.RemoteAddress) this.remote = presentOrNull(stripPort(sourceAddress()));
+      else if (source == Source.Path) this.path = presentOrNull(withoutQuery((this.stream as HttpContext).requestHeaders.get(":path")));
+      else this.identity = presentOrNull(peerIdentity());
+    }
+    return source == Source.RemoteAddress ? this.remote : source == Source.Path ? this.path : this.identity;
+  }
+
+  private header(name: string): string | null {
+    const names = this.headerNames;
+    for (let i = 0; i < names.length; i++) if (unchecked(names[i]) == name) return unchecked(this.headerValues[i]);
+    const value = presentOrNull((this.stream as HttpContext).requestHeaders.get(name));
+    names.push(name);
+    this.headerValues.push(value);
+    return value;
+  }
+}
+
+function presentOrNull(value: string | null): string | null {
+  return value === null || value.length == 0 ? null : value;
+}
+
+/** `10.0.0.1:5000` → `10.0.0.1`, `[2001:db8::1]:443` → `2001:db8::1`; other forms as they are. */
+export function stripPort(address: string | null): string | null {
+  if (address === null) return null;
+  if (address.startsWith("[")) {
+    const end = address.indexOf("]");
+    return end > 0 ? address.substring(1, end) : address;
+  }
+  const colon = address.indexOf(":");
+  if (colon < 0 || address.indexOf(":", colon + 1) >= 0) return address; // no port, or bare IPv6
+  return address.substring(0, colon);
+}
+
+function withoutQuery(path: string | null): string | null {
+  if (path === null) return null;
+  const query = path.indexOf("?");
+  return query < 0 ? path : path.substring(0, query);
+}
