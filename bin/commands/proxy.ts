@@ -1,6 +1,7 @@
 /**
  * `weir proxy -c weir.yaml`: runs the sidecar on Node. SIGHUP reloads the config, SIGTERM
  * and SIGINT drain (stop accepting, finish in-flight requests within drainTimeout) and exit 0.
+ * With `workers` above one the process is the primary of a node:cluster group (workers.ts).
  */
 
 import { readFile } from "node:fs/promises";
@@ -8,6 +9,7 @@ import { dirname, resolve } from "node:path";
 import { ConfigError } from "../../proxy/core/config/errors.ts";
 import { runSidecar } from "../../proxy/core/sidecar.ts";
 import { createNodeRuntime, watchFile } from "../../proxy/runtime/node/runtime.ts";
+import { isWorker, planWorkers, runPrimary, serveWorker, workerAdmin, workerFailed } from "../../proxy/runtime/node/workers.ts";
 
 export async function proxy(args: string[]): Promise<number> {
   const i = args.findIndex((a) => a === "-c" || a === "--config");
@@ -18,9 +20,15 @@ export async function proxy(args: string[]): Promise<number> {
   }
   const configPath = resolve(file);
   const baseDir = dirname(configPath);
+  const worker = isWorker();
+  if (!worker) {
+    const plan = await planWorkers(configPath, (p) => readFile(p, "utf8"));
+    if (plan) return runPrimary(plan.config, plan.count);
+  }
+  const admin = worker ? workerAdmin() : undefined;
   let sidecar: Awaited<ReturnType<typeof runSidecar>>;
   try {
-    sidecar = await runSidecar(createNodeRuntime({ baseDir }), {
+    sidecar = await runSidecar(createNodeRuntime({ baseDir, admin }), {
       configPath,
       baseDir,
       readTextFile: (p) => readFile(p, "utf8"),
@@ -32,8 +40,9 @@ export async function proxy(args: string[]): Promise<number> {
     });
   } catch (err) {
     console.error(err instanceof ConfigError ? err.message : `weir proxy: ${(err as Error).message}`);
-    return 1;
+    return worker ? workerFailed(1) : 1;
   }
+  if (admin) return serveWorker(sidecar, admin);
   process.on("SIGHUP", () => void sidecar.reload());
   return new Promise((done) => {
     const stop = () => {

@@ -536,7 +536,8 @@ export function createEnvImports(vm: FilterVm): Record<string, Shim> {
         m().check(outSize, 4);
         const value = resolveProperty(vm, path);
         if (value === undefined) return Status.NOT_FOUND;
-        m().returnBytes(outPtr, outSize, value);
+        if (typeof value === "string") m().returnString(outPtr, outSize, value);
+        else m().returnBytes(outPtr, outSize, value);
         return Status.OK;
       } catch (err) {
         return fault(err);
@@ -675,16 +676,18 @@ function dispatchHttpCall(
 }
 
 /** Property lookup order: plugin_*, weir.*, request.* (from live headers), the stream's info, host-wide, values set by the filter. */
-function resolveProperty(vm: FilterVm, path: string[]): Uint8Array | undefined {
+/** A property's bytes, or a string (written to guest memory as UTF-8 without an intermediate copy). */
+function resolveProperty(vm: FilterVm, path: string[]): Uint8Array | string | undefined {
   const [top] = path;
   const s = vm.effective instanceof HttpStream ? vm.effective : undefined;
   if (path.length === 1) {
-    if (top === "plugin_name") return encodePropertyValue(vm.config.name);
-    if (top === "plugin_root_id") return encodePropertyValue(vm.config.rootId);
-    if (top === "plugin_vm_id") return encodePropertyValue(vm.config.vmId);
+    if (top === "plugin_name") return vm.config.name;
+    if (top === "plugin_root_id") return vm.config.rootId;
+    if (top === "plugin_vm_id") return vm.config.vmId;
   }
   if (s !== undefined) {
     const value = s.property(path);
+    if (typeof value === "string") return value;
     if (value !== undefined) return encodePropertyValue(value);
     const set = s.state.get(path.join("\0"));
     if (set !== undefined) return set;

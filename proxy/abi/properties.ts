@@ -43,6 +43,14 @@ export function encodePropertyValue(value: PropertyValue): Uint8Array {
   if (typeof value === "string") return encodeUtf8(value);
   if (value instanceof Uint8Array) return value;
   if (typeof value === "boolean") return Uint8Array.of(value ? 1 : 0);
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) {
+    // The common case (ports, attempts, sizes) without a BigInt.
+    const out = new Uint8Array(8);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, value >>> 0, true);
+    view.setUint32(4, Math.floor(value / 0x100000000), true);
+    return out;
+  }
   if (typeof value === "bigint" || (typeof value === "number" && Number.isInteger(value))) {
     const out = new Uint8Array(8);
     new DataView(out.buffer).setBigInt64(0, BigInt(value), true);

@@ -27,6 +27,7 @@ export function createNodeConnector(baseDir = process.cwd()): EndpointConnector 
         connectTimeoutMs: cluster.timeouts.connect,
         keepAliveTimeoutMs: cluster.timeouts.idle,
         tls: tlsOptions(cluster, address, baseDir),
+        http2: cluster.protocol === "http2",
       });
     },
     async probe(cluster, address, port, path, timeoutMs, signal) {

@@ -7,6 +7,7 @@
 import { Pool } from "undici";
 import { HeaderMap } from "../../abi/header-map.ts";
 import { UpstreamError, type UpstreamRequest, type UpstreamResponse } from "../../core/http/types.ts";
+import { sendUpgrade } from "./websocket.ts";
 
 export interface EndpointClient {
   readonly endpoint: string;
@@ -23,6 +24,18 @@ export interface PoolOptions {
   connectTimeoutMs?: number;
   /** Idle time allowed between body chunks (default 5 min). */
   bodyTimeoutMs?: number;
+  /**
+   * Speak HTTP/2 to the endpoint: h2c with prior knowledge in cleartext, ALPN `h2` over TLS.
+   * Requests are multiplexed, up to the server's SETTINGS_MAX_CONCURRENT_STREAMS per connection.
+   */
+  http2?: boolean;
+}
+
+/** `host` and `port` of `host:port` or `[v6]:port`. */
+function splitEndpoint(endpoint: string): { host: string; port: number } {
+  const colon = endpoint.lastIndexOf(":");
+  const host = endpoint.slice(0, colon);
+  return { host: host.startsWith("[") ? host.slice(1, -1) : host, port: Number(endpoint.slice(colon + 1)) };
 }
 
 /** Maps an undici/socket error to the Envoy flag for a failure before response headers. */
@@ -47,12 +60,17 @@ export function classifyUpstreamError(err: unknown, endpoint: string): UpstreamE
 }
 
 export function createUndiciClient(endpoint: string, options: PoolOptions = {}): EndpointClient {
+  const h2 = options.http2 === true;
   const pool = new Pool(`${options.tls ? "https" : "http"}://${endpoint}`, {
     connect: options.tls
       ? { ca: options.tls.ca, servername: options.tls.servername, cert: options.tls.cert, key: options.tls.key }
-      : undefined,
+      : h2
+        ? ({ useH2c: true } as object)
+        : undefined,
     connections: options.connections ?? 64,
-    pipelining: 1,
+    // HTTP/1.1: one request at a time per connection; HTTP/2: as many streams as the server allows.
+    pipelining: h2 ? undefined : 1,
+    allowH2: h2,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 60_000,
     connectTimeout: options.connectTimeoutMs ?? 5_000,
     bodyTimeout: options.bodyTimeoutMs ?? 300_000,
@@ -61,6 +79,8 @@ export function createUndiciClient(endpoint: string, options: PoolOptions = {}):
   return {
     endpoint,
     async send(request) {
+      // Upgrades and CONNECT tunnels take a connection of their own, outside the pool.
+      if (request.upgrade !== undefined) return sendUpgrade({ endpoint, ...splitEndpoint(endpoint), tls: options.tls }, request);
       const flat: string[] = [];
       for (const [name, value] of request.headers) flat.push(name, value);
       flat.push("host", request.authority);
