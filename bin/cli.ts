@@ -9,6 +9,7 @@ import { demo } from "./commands/demo.ts";
 import { init } from "./commands/init.ts";
 import { inspect } from "./commands/inspect.ts";
 import { proxy } from "./commands/proxy.ts";
+import { quickstart } from "./commands/quickstart.ts";
 import { validate } from "./commands/validate.ts";
 
 interface Command {
@@ -17,6 +18,10 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  quickstart: {
+    summary: "run the demo app behind weir on 127.0.0.1:10000 with router, auth, ratelimit and retry (npm start)",
+    run: () => quickstart(),
+  },
   proxy: { summary: "run the sidecar: weir proxy -c weir.yaml (SIGHUP reloads, SIGTERM drains)", run: proxy },
   init: { summary: "scaffold a filter project (AssemblyScript, a vitest test, a README) that builds and passes straight away", run: init },
   build: { summary: "compile a filter project, check it against the host, write build/<name>.wasm and its manifest", run: build },

@@ -41,7 +41,7 @@ describe("ConfigError", () => {
 describe("every problem names file:line:column and the field path", () => {
   it("a value out of range", () => {
     expect(problemsOf(BASE.replace("port: 15006", "port: 70000"))).toEqual([
-      "weir.yaml:3:11 listeners[0].port: must be an integer from 1 to 65535, got 70000",
+      "weir.yaml:3:11 listeners[0].port: must be an integer from 0 to 65535, got 70000",
     ]);
   });
 

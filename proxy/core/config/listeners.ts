@@ -22,7 +22,8 @@ const hostAndPort: Read<{ host: string; port?: number }> = (node, path, checker)
   const value = text()(node, path, checker);
   if (value === undefined) return undefined;
   try {
-    if (value.startsWith("[") || /^[^:]*:[^:]*$/.test(value)) return parseHostPort(value);
+    // Port 0 binds any free port (tests, or a sidecar whose port is read back from the admin API).
+    if (value.startsWith("[") || /^[^:]*:[^:]*$/.test(value)) return parseHostPort(value, 0);
     if (isHost(value)) return { host: value };
     throw new RangeError(`must be a host or "host:port", got ${JSON.stringify(value)}`);
   } catch (err) {
@@ -43,7 +44,7 @@ export function readBindAddress(f: Fields, fallbackAddress: string, fallbackPort
   if (given && given.port === undefined && !f.has("port") && fallbackPort === undefined) {
     f.checker.report(f.node, f.at("port"), 'is required (or give address as "host:port")');
   }
-  return { address: given?.host ?? fallbackAddress, port: f.get("port", integer(1, 65535), given?.port ?? fallbackPort ?? 0) };
+  return { address: given?.host ?? fallbackAddress, port: f.get("port", integer(0, 65535), given?.port ?? fallbackPort ?? 0) };
 }
 
 /** Reads `listeners[i]`. */

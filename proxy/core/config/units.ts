@@ -103,15 +103,16 @@ export function parseSize(value: string | number): number {
  * parseHostPort("[::1]:9901"); // { host: "::1", port: 9901 }
  * ```
  */
-export function parseHostPort(value: string): { host: string; port: number } {
+export function parseHostPort(value: string, minPort = 1): { host: string; port: number } {
   const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9._-]+)):([0-9]+)$/.exec(value);
   if (match === null) throw new RangeError(`must be "host:port" (IPv6 as "[::1]:port"), got ${JSON.stringify(value)}`);
-  return { host: match[1] ?? match[2], port: parsePort(Number(match[3]), match[3]) };
+  return { host: match[1] ?? match[2], port: parsePort(Number(match[3]), match[3], minPort) };
 }
 
-/** Checks a port number (1–65535). */
-export function parsePort(value: number, shown: string = String(value)): number {
-  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new RangeError(`must be an integer from 1 to 65535, got ${shown}`);
+/** Checks a port number (1–65535; `minPort` 0 where a socket binds: 0 asks for any free port). */
+export function parsePort(value: number, shown: string = String(value), minPort = 1): number {
+  if (!Number.isInteger(value) || value < minPort || value > 65535)
+    throw new RangeError(`must be an integer from ${minPort} to 65535, got ${shown}`);
   return value;
 }
 

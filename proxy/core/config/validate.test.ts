@@ -25,7 +25,7 @@ describe("validateConfigFile (weir validate -c FILE)", () => {
     expect(result.exitCode).toBe(1);
     expect(result.config).toBeUndefined();
     expect(result.lines).toEqual([
-      "weir.yaml:3:11 listeners[0].port: must be an integer from 1 to 65535, got 70000",
+      "weir.yaml:3:11 listeners[0].port: must be an integer from 0 to 65535, got 70000",
       'weir.yaml:7:5 clusters[0]: needs exactly one of "endpoints", "dns"; none is set',
       'weir.yaml:8:5 clusters[0].endpoint: unknown field "endpoint" (did you mean "endpoints"?)',
     ]);
