@@ -106,6 +106,11 @@ export class Proxy {
     return { ready: reasons.length === 0, reasons };
   }
 
+  /** The current generation's loaded filters, by listener (route-override instances included). */
+  loadedFilters(): { listener: string; filter: Filter }[] {
+    return [...this.#current.filters].flatMap(([listener, filters]) => filters.map((filter) => ({ listener, filter })));
+  }
+
   filterStatus(): FilterStatus[] {
     const out: FilterStatus[] = [];
     for (const listener of this.#current.config.listeners) {

@@ -18,6 +18,7 @@ import type { ExchangeRecord } from "./http/proxy-stream.ts";
 import { Proxy } from "./proxy.ts";
 import type { ListenerHandle, RuntimeAdapter } from "./runtime-adapter.ts";
 import { adoptEnvoyStats } from "./stats/envoy-names.ts";
+import { createFilterStats, type FilterStats } from "./stats/filter-stats.ts";
 import { createHttpStats, type HttpStats } from "./stats/http-stats.ts";
 import { StatsRegistry } from "./stats/registry.ts";
 import { adoptWasmMetrics } from "./stats/wasm-metrics.ts";
@@ -108,6 +109,22 @@ export async function runSidecar(runtime: RuntimeAdapter, options: SidecarOption
   /** Why the latest config change was refused (bad YAML, or a filter that would not load); cleared by a good one. */
   let lastConfigError: string | undefined;
   adoptWasmMetrics(stats, proxy.host.state.metrics);
+  // Per-filter stats follow the loaded filters across reloads (counts carry over a hot swap).
+  const filterStats = new Map<string, FilterStats>();
+  const adoptFilters = () => {
+    for (const { listener, filter } of proxy.loadedFilters()) {
+      const key = `${listener}\0${filter.name}`;
+      let s = filterStats.get(key);
+      if (s === undefined) {
+        s = createFilterStats(stats, filter.name, { listener });
+        filterStats.set(key, s);
+      }
+      const set = s;
+      set.adopt(filter);
+      filter.onFailure = (error) => set.recordTrap(error);
+    }
+  };
+  adoptFilters();
   adoptEnvoyStats(stats, "cluster", () =>
     proxy.clusters.snapshot().map((c) => [{ cluster: c.name }, proxy.clusters.stats()[c.name] ?? {}] as const),
   );
@@ -156,6 +173,7 @@ export async function runSidecar(runtime: RuntimeAdapter, options: SidecarOption
     }
     lastConfigError = undefined;
     config = next;
+    adoptFilters();
     accessLog = makeAccessLog(next);
     sidecarLog(logger, "info", "config reloaded");
   };

@@ -124,6 +124,8 @@ describe("weir sidecar", () => {
     expect((await get(ports.admin, "/ready")).status).toBe(200);
     const prom = (await get(ports.admin, "/stats/prometheus")).body;
     expect(prom).toMatch(/weir_http_downstream_rq_total\{listener="inbound"\} [1-9]/);
+    expect(prom).toMatch(/weir_filter_streams_total\{filter="tagger",listener="inbound"\} [1-9]/);
+    expect(prom).toMatch(/weir_filter_traps_total\{filter="tagger",listener="inbound",kind="fuel"\} 0/);
     const filters = JSON.parse((await get(ports.admin, "/filters")).body);
     expect(JSON.stringify(filters)).toMatch(/"name":"tagger".*"state":"ready"/);
     expect((await get(ports.admin, "/clusters")).body).toContain(`127.0.0.1`);
