@@ -494,6 +494,14 @@ describe("auth filter: configuration", () => {
     expect(await problems({ jwt: JWT, rules: [{ prefix: "admin", require: "jwt" }] })).toContain(
       'config: field "rules[0].prefix" must start with /',
     );
+    const shadowed = {
+      jwt: JWT,
+      rules: [
+        { prefix: "/", require: "none" },
+        { prefix: "/admin", require: "jwt" },
+      ],
+    };
+    expect(await problems(shadowed)).toContain('config: field "rules[1].prefix" is shadowed by an earlier rule');
     expect(await problems({ jwt: JWT, rules: [{ prefix: "/a", require: "apiKey" }] })).toContain(
       'config: field "rules[0].require" must be "none" or configured methods',
     );

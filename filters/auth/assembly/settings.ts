@@ -222,11 +222,13 @@ export function readSettings(config: Config): Settings {
   if (rules !== null) {
     const items = rules.items;
     const earlier = s.rules;
-    // First match wins: a rule after a shorter prefix of its own is never used (README.md).
     for (let i = 0; i < items.length; i++) {
       const at = "rules[" + i.toString() + "].";
       // Not an object: no members, so "prefix must start with /" reports it.
-      earlier.push(readRule(new Fields(config, at, unchecked(items[i]), ["prefix", "require", "claims"]), s.configured));
+      const rule = readRule(new Fields(config, at, unchecked(items[i]), ["prefix", "require", "claims"]), s.configured);
+      // The first match wins: a rule after a prefix of its own prefix is never used.
+      for (let j = 0; j < earlier.length; j++) if (rule.prefix.startsWith(unchecked(earlier[j]).prefix)) config.fail(at + "prefix", "is shadowed by an earlier rule");
+      earlier.push(rule);
     }
   }
   return s;

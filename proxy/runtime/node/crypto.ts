@@ -9,15 +9,24 @@ import type { HostCrypto } from "../../abi/types.ts";
 
 const HASHES: Record<string, string> = { "256": "sha256", "384": "sha384", "512": "sha512" };
 
+/** Parsed keys by their text: a JWKS key is verified with again and again (bounded, oldest out first). */
+const KEY_CACHE_SIZE = 256;
+const keyCache = new Map<string, KeyObject>();
+
 /** Parses a JWK (JSON) or PEM public key; an unusable key is a `TypeError` (BAD_ARGUMENT to the filter). */
 function publicKey(key: Uint8Array): KeyObject {
   const text = new TextDecoder().decode(key).trim();
+  const cached = keyCache.get(text);
+  if (cached !== undefined) return cached;
+  let parsed: KeyObject;
   try {
-    if (text.startsWith("{")) return createPublicKey({ key: JSON.parse(text), format: "jwk" });
-    return createPublicKey(text);
+    parsed = text.startsWith("{") ? createPublicKey({ key: JSON.parse(text), format: "jwk" }) : createPublicKey(text);
   } catch (err) {
     throw new TypeError(`unusable public key: ${(err as Error).message}`, { cause: err });
   }
+  if (keyCache.size >= KEY_CACHE_SIZE) keyCache.delete(keyCache.keys().next().value as string);
+  keyCache.set(text, parsed);
+  return parsed;
 }
 
 /** Verifies JWS algorithms HS*, RS*, PS*, ES* (raw r||s signatures, as JWS uses) and EdDSA. */
