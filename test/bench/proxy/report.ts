@@ -194,7 +194,7 @@ export interface TargetCheck {
   pass: boolean | undefined;
   /** A figure shown for reading the others, not a target. */
   info?: boolean;
-  /** Some run behind the figure was noisy: the verdict is marked with "*". */
+  /** Half or more of the runs behind the figure were noisy: the verdict is marked with "*". */
   noisy?: boolean;
   figure: string;
 }
@@ -206,6 +206,6 @@ export function targetLines(checks: TargetCheck[]): string {
     return `${verdict.padEnd(5)}  ${c.what.padEnd(width)}  ${c.figure}`;
   });
   if (checks.some((c) => c.noisy && !c.info))
-    lines.push('* noisy runs behind this verdict (see "other load" above): confirm on a quiet machine');
+    lines.push('* half or more of the runs behind this verdict were noisy (see "other load" above): confirm on a quiet machine');
   return lines.join("\n");
 }
