@@ -454,7 +454,10 @@ class ProxyStream {
       return true;
     }
     this.#clearRouteTimer();
-    if (body === null) return false;
+    if (body === null) {
+      this.#attempt = undefined; // complete: nothing left to abort
+      return false;
+    }
     try {
       for await (const chunk of body) {
         if (this.#done || (this.#chain.finished && !this.#responded)) return false;
@@ -462,6 +465,8 @@ class ProxyStream {
         if (this.#out) await this.#out.ready();
         if (this.#done) return false;
       }
+      // The attempt is complete: nothing left to abort (creating the abort reason costs a stack trace).
+      this.#attempt = undefined;
       const trailers = response.trailers();
       if (trailers !== undefined && trailers.size > 0) this.#chain.responseTrailers(trailers);
       else this.#chain.responseData(EMPTY, true);
