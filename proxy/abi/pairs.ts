@@ -70,55 +70,39 @@ export function encodePairs(source: PairSource): Uint8Array {
 }
 
 /**
- * Parses a pairs buffer keeping names as strings and values as raw bytes (for binary values
- * such as signatures and keys). `undefined` for a malformed buffer.
+ * Walks a pairs buffer, calling `onPair` with each name's and value's byte range. Returns
+ * false for a malformed buffer (wrong terminators, lengths past the end, trailing bytes,
+ * over the limits), so the caller picks the status.
  */
-export function decodePairsRaw(bytes: Uint8Array): [string, Uint8Array][] | undefined {
+function scanPairs(bytes: Uint8Array, onPair: (nameStart: number, nameEnd: number, valueStart: number, valueEnd: number) => void): boolean {
   const size = bytes.byteLength;
-  if (size === 0 || (size === 1 && bytes[0] === 0)) return [];
-  if (size < 4 || size > PAIRS_MAX_BYTES) return undefined;
+  if (size === 0 || (size === 1 && bytes[0] === 0)) return true;
+  if (size < 4 || size > PAIRS_MAX_BYTES) return false;
   const view = new DataView(bytes.buffer, bytes.byteOffset, size);
   const n = view.getUint32(0, true);
-  if (n > PAIRS_MAX_COUNT || 4 + n * 8 > size) return undefined;
-  const out: [string, Uint8Array][] = new Array(n);
+  if (n > PAIRS_MAX_COUNT || 4 + n * 8 > size) return false;
   let data = 4 + n * 8;
   for (let i = 0; i < n; i++) {
     const nameLen = view.getUint32(4 + i * 8, true);
     const valueLen = view.getUint32(8 + i * 8, true);
-    if (data + nameLen + 1 + valueLen + 1 > size || bytes[data + nameLen] !== 0) return undefined;
-    const name = decodeUtf8(bytes, data, data + nameLen);
-    data += nameLen + 1;
-    if (bytes[data + valueLen] !== 0) return undefined;
-    out[i] = [name, bytes.slice(data, data + valueLen)];
-    data += valueLen + 1;
+    const valueStart = data + nameLen + 1;
+    if (valueStart + valueLen + 1 > size || bytes[data + nameLen] !== 0 || bytes[valueStart + valueLen] !== 0) return false;
+    onPair(data, data + nameLen, valueStart, valueStart + valueLen);
+    data = valueStart + valueLen + 1;
   }
-  return data === size ? out : undefined;
+  return data === size;
 }
 
-/**
- * Parses a pairs buffer. Returns `undefined` for a malformed buffer (wrong terminators,
- * lengths past the end, trailing bytes, over the limits) so the caller picks the status.
- */
+/** Parses a pairs buffer keeping names as strings and values as raw bytes (signatures, keys). */
+export function decodePairsRaw(bytes: Uint8Array): [string, Uint8Array][] | undefined {
+  const out: [string, Uint8Array][] = [];
+  const ok = scanPairs(bytes, (ns, ne, vs, ve) => out.push([decodeUtf8(bytes, ns, ne), bytes.slice(vs, ve)]));
+  return ok ? out : undefined;
+}
+
+/** Parses a pairs buffer; `undefined` for a malformed one. */
 export function decodePairs(bytes: Uint8Array): [string, string][] | undefined {
-  const size = bytes.byteLength;
-  if (size === 0 || (size === 1 && bytes[0] === 0)) return [];
-  if (size < 4 || size > PAIRS_MAX_BYTES) return undefined;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, size);
-  const n = view.getUint32(0, true);
-  if (n > PAIRS_MAX_COUNT || 4 + n * 8 > size) return undefined;
-  const out: [string, string][] = new Array(n);
-  let data = 4 + n * 8;
-  for (let i = 0; i < n; i++) {
-    const nameLen = view.getUint32(4 + i * 8, true);
-    const valueLen = view.getUint32(8 + i * 8, true);
-    if (data + nameLen + 1 + valueLen + 1 > size) return undefined;
-    if (bytes[data + nameLen] !== 0) return undefined;
-    const name = decodeUtf8(bytes, data, data + nameLen);
-    data += nameLen + 1;
-    if (bytes[data + valueLen] !== 0) return undefined;
-    const value = decodeUtf8(bytes, data, data + valueLen);
-    data += valueLen + 1;
-    out[i] = [name, value];
-  }
-  return data === size ? out : undefined;
+  const out: [string, string][] = [];
+  const ok = scanPairs(bytes, (ns, ne, vs, ve) => out.push([decodeUtf8(bytes, ns, ne), decodeUtf8(bytes, vs, ve)]));
+  return ok ? out : undefined;
 }

@@ -16,6 +16,7 @@ import type { Filter } from "../abi/filter.ts";
 import { HeaderMap } from "../abi/header-map.ts";
 import type { HttpStream } from "../abi/stream.ts";
 import type { LocalReply, StreamInfo } from "../abi/types.ts";
+import { concatChunks } from "./bytes.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -224,7 +225,7 @@ export class FilterChain {
     const held = f.held;
     f.held = [];
     if (held.length > 0 || (f.heldEnd && !f.headersEnd)) {
-      const body = concatAll(held);
+      const body = concatChunks(held);
       this.#iterateData(dir, 0, body, f.heldEnd);
     }
     if (f.trailers !== undefined && !f.trailersPassed && f.trailersAt === -1) this.#trailers(dir, f.trailers);
@@ -348,15 +349,4 @@ export class FilterChain {
     this.#ended = true;
     this.#sink.reset(details);
   }
-}
-
-function concatAll(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
 }

@@ -11,6 +11,7 @@ import type { Filter } from "../../abi/filter.ts";
 import { HeaderMap } from "../../abi/header-map.ts";
 import type { PropertyValue } from "../../abi/properties.ts";
 import type { LocalReply, StreamInfo } from "../../abi/types.ts";
+import { concatChunks } from "../bytes.ts";
 import { FilterChain } from "../filter-chain.ts";
 import { BodyChannel } from "./body-channel.ts";
 import { type RequestLimits, rejectRequest, validateRequest } from "./request-limits.ts";
@@ -297,7 +298,7 @@ class ProxyStream {
       let body: Uint8Array | AsyncIterable<Uint8Array> | null = null;
       if (!this.#requestEnded || this.#upBody !== undefined) {
         if (first) body = this.#upBody ?? null;
-        else body = concat(this.#retained ?? []);
+        else body = concatChunks(this.#retained ?? []);
       }
       let response: UpstreamResponse | undefined;
       let failure: UpstreamError | undefined;
@@ -683,16 +684,4 @@ function drain(response: UpstreamResponse | undefined): void {
   if (body === null || body === undefined) return;
   const iterator = body[Symbol.asyncIterator]();
   void iterator.return?.();
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 0) return EMPTY;
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
 }
