@@ -18,8 +18,6 @@ import type { HttpStream } from "../abi/stream.ts";
 import type { LocalReply, StreamInfo } from "../abi/types.ts";
 import { concatChunks } from "./bytes.ts";
 
-const EMPTY = new Uint8Array(0);
-
 /** Where what passes the chain goes. */
 export interface ChainSink {
   /** Request headers passed every filter: route and send upstream. */

@@ -47,7 +47,7 @@ export interface FilterStatus {
   counters: { streams: number; failures: number; reloads: number };
 }
 
-export class Proxy {
+export class WeirProxy {
   readonly host: Host;
   #runtime: RuntimeAdapter;
   #options: ProxyOptions;
@@ -69,8 +69,8 @@ export class Proxy {
   }
 
   /** Loads every filter, binds every listener; throws (nothing left running) if any step fails. */
-  static async start(config: ProxyConfig, runtime: RuntimeAdapter, options: ProxyOptions): Promise<Proxy> {
-    const proxy = new Proxy(runtime, options);
+  static async start(config: ProxyConfig, runtime: RuntimeAdapter, options: ProxyOptions): Promise<WeirProxy> {
+    const proxy = new WeirProxy(runtime, options);
     proxy.#current = await proxy.#build(config);
     try {
       for (const listener of config.listeners) await proxy.#bind(listener);

@@ -15,7 +15,7 @@ import { loadConfig, type ReadTextFile } from "./config/load.ts";
 import type { ProxyConfig } from "./config/types.ts";
 import { type ConfigWatcher, type WatchFile, watchConfig } from "./config/watch.ts";
 import type { ExchangeRecord } from "./http/proxy-stream.ts";
-import { Proxy } from "./proxy.ts";
+import { WeirProxy } from "./proxy.ts";
 import type { ListenerHandle, RuntimeAdapter } from "./runtime-adapter.ts";
 import { adoptEnvoyStats } from "./stats/envoy-names.ts";
 import { createFilterStats, type FilterStats } from "./stats/filter-stats.ts";
@@ -34,7 +34,7 @@ export interface SidecarOptions {
 }
 
 export interface Sidecar {
-  readonly proxy: Proxy;
+  readonly proxy: WeirProxy;
   readonly admin: ListenerHandle;
   readonly stats: StatsRegistry;
   /** Re-reads the config (SIGHUP). Resolves false when the new config was refused (the old one keeps serving). */
@@ -105,7 +105,7 @@ export async function runSidecar(runtime: RuntimeAdapter, options: SidecarOption
     );
   };
 
-  const proxy = await Proxy.start(config, runtime, { baseDir: options.baseDir, logger, onExchange });
+  const proxy = await WeirProxy.start(config, runtime, { baseDir: options.baseDir, logger, onExchange });
   /** Why the latest config change was refused (bad YAML, or a filter that would not load); cleared by a good one. */
   let lastConfigError: string | undefined;
   adoptWasmMetrics(stats, proxy.host.state.metrics);

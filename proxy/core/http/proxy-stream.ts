@@ -234,20 +234,26 @@ class ProxyStream {
   #route(headers: HeaderMap, end: boolean): void {
     if (this.#tooLarge) return; // bad input: a 413 already answered while a filter held the headers
     const decision: RouteDecision = this.#deps.router.route(headers, this.#clusterOverride);
-    if (decision.kind === "none") return this.#localError(404, "NR", "route_not_found", "no route matched the request\n");
+    if (decision.kind === "none") {
+      this.#localError(404, "NR", "route_not_found", "no route matched the request\n");
+      return;
+    }
     if (decision.kind === "direct") {
       this.#routeName = decision.name;
-      return this.#routerReply(decision.status, decision.body, decision.headers ?? [], "direct_response");
+      this.#routerReply(decision.status, decision.body, decision.headers ?? [], "direct_response");
+      return;
     }
     if (decision.kind === "redirect") {
       this.#routeName = decision.name;
-      return this.#routerReply(decision.status, "", [["location", decision.location]], "redirect");
+      this.#routerReply(decision.status, "", [["location", decision.location]], "redirect");
+      return;
     }
     const route = decision.route;
     this.#routeName = route.name;
     this.#cluster = route.cluster;
     if (!this.#deps.upstreams.has(route.cluster)) {
-      return this.#localError(503, "NC", "cluster_not_found", `no cluster named "${route.cluster}"\n`);
+      this.#localError(503, "NC", "cluster_not_found", `no cluster named "${route.cluster}"\n`);
+      return;
     }
     route.rewrite?.(headers);
     if (!end) this.#upBody = new BodyChannel();
@@ -330,7 +336,8 @@ class ProxyStream {
       }
       if (this.#timedOut) {
         drain(response);
-        return this.#localError(504, "UT", "upstream_response_timeout", "upstream request timeout\n");
+        this.#localError(504, "UT", "upstream_response_timeout", "upstream request timeout\n");
+        return;
       }
       const retryable =
         canRetry && this.#attempts <= (retry as RetryPolicy).numRetries && this.#shouldRetry(retry as RetryPolicy, response, failure);
@@ -414,28 +421,40 @@ class ProxyStream {
   #upstreamFailed(failure: UpstreamError): void {
     this.#upstreamHost = failure.endpoint ?? this.#upstreamHost;
     switch (failure.flag) {
-      case "UT":
-        return this.#localError(504, "UT", "upstream_response_timeout", "upstream request timeout\n");
-      case "UH":
-        return this.#localError(503, "UH", "no_healthy_upstream", "no healthy upstream\n");
-      case "UO":
-        return this.#localError(503, "UO", "upstream_overflow", "upstream overflow (circuit breaker open)\n");
-      case "NC":
-        return this.#localError(503, "NC", "cluster_not_found", "no such cluster\n");
-      case "UF":
-        return this.#localError(
+      case "UT": {
+        this.#localError(504, "UT", "upstream_response_timeout", "upstream request timeout\n");
+        return;
+      }
+      case "UH": {
+        this.#localError(503, "UH", "no_healthy_upstream", "no healthy upstream\n");
+        return;
+      }
+      case "UO": {
+        this.#localError(503, "UO", "upstream_overflow", "upstream overflow (circuit breaker open)\n");
+        return;
+      }
+      case "NC": {
+        this.#localError(503, "NC", "cluster_not_found", "no such cluster\n");
+        return;
+      }
+      case "UF": {
+        this.#localError(
           503,
           "UF",
           "upstream_reset_before_response_started{connection_failure}",
           "upstream connect error or disconnect/reset before headers\n",
         );
-      default:
-        return this.#localError(
+        return;
+      }
+      default: {
+        this.#localError(
           503,
           failure.flag,
           "upstream_reset_before_response_started",
           "upstream connect error or disconnect/reset before headers\n",
         );
+        return;
+      }
     }
   }
 

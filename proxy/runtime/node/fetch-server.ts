@@ -25,7 +25,9 @@ export function serveFetch(
       } as RequestInit);
       const response = await fetch(request);
       const flat: string[] = [];
-      response.headers.forEach((value, name) => flat.push(name, value));
+      response.headers.forEach((value, name) => {
+        flat.push(name, value);
+      });
       res.writeHead(response.status, flat);
       res.end(req.method === "HEAD" ? undefined : new Uint8Array(await response.arrayBuffer()));
     } catch (err) {

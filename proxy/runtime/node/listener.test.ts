@@ -19,7 +19,7 @@ import type { Duplex } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HeaderMap } from "../../abi/header-map.ts";
 import { parseConfig } from "../../core/config/load.ts";
-import { Proxy as WeirProxy } from "../../core/proxy.ts";
+import { WeirProxy } from "../../core/proxy.ts";
 import { listen } from "./listener.ts";
 import { createNodeRuntime } from "./runtime.ts";
 
