@@ -4,8 +4,8 @@
  */
 
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { ListenerHandle } from "../../core/runtime-adapter.ts";
+import { listenGracefully } from "./http-server.ts";
 
 export function serveFetch(
   address: string,
@@ -34,22 +34,5 @@ export function serveFetch(
       res.writeHead(500, { "content-type": "text/plain" }).end(`admin error: ${(err as Error).message}\n`);
     }
   });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, address, () => {
-      server.off("error", reject);
-      resolve({
-        port: (server.address() as AddressInfo).port,
-        close: (timeoutMs) =>
-          new Promise((done) => {
-            const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
-            server.close(() => {
-              clearTimeout(timer);
-              done();
-            });
-            server.closeIdleConnections();
-          }),
-      });
-    });
-  });
+  return listenGracefully(server, port, address);
 }

@@ -32,16 +32,51 @@ export interface NodeListener {
   close(timeoutMs?: number): Promise<void>;
 }
 
-export function toDownstream(req: IncomingMessage, res: ServerResponse): DownstreamRequest {
+/** A request's raw headers as a lower-cased HeaderMap, and the original spelling of the names that had capitals. */
+export function readRawHeaders(raw: readonly string[]): { headers: HeaderMap; headerCase: Map<string, string> } {
   const headers = new HeaderMap();
   const headerCase = new Map<string, string>();
-  const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
     const lower = name.toLowerCase();
     if (lower !== name) headerCase.set(lower, name);
     headers.add(lower, raw[i + 1]);
   }
+  return { headers, headerCase };
+}
+
+/**
+ * Listens, and resolves with the bound port and a graceful close: stop accepting; idle
+ * keep-alive connections go now, busy ones when their response ends (Node closes them after
+ * the response), and whatever is left at the deadline.
+ */
+export function listenGracefully(
+  server: Server,
+  port: number,
+  host: string,
+): Promise<{ port: number; close(timeoutMs?: number): Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        close: (timeoutMs = 0) =>
+          new Promise((done) => {
+            const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+            server.close(() => {
+              clearTimeout(timer);
+              done();
+            });
+            server.closeIdleConnections();
+          }),
+      });
+    });
+  });
+}
+
+export function toDownstream(req: IncomingMessage, res: ServerResponse): DownstreamRequest {
+  const { headers, headerCase } = readRawHeaders(req.rawHeaders);
   const length = req.headers["content-length"];
   const hasBody = (length !== undefined && length !== "0") || req.headers["transfer-encoding"] !== undefined;
   const controller = new AbortController();
@@ -156,7 +191,7 @@ export function guardHttp1Server(server: Server, limits: Pick<NodeListenerOption
   server.maxHeadersCount = limits.maxHeaders === undefined ? 2000 : Math.max(2000, limits.maxHeaders + 1);
 }
 
-export function listenNode(options: NodeListenerOptions): Promise<NodeListener> {
+export async function listenNode(options: NodeListenerOptions): Promise<NodeListener> {
   const server = createServer(http1ServerOptions(options), (req, res) => {
     options
       .handler(toDownstream(req, res))
@@ -164,25 +199,6 @@ export function listenNode(options: NodeListenerOptions): Promise<NodeListener> 
       .catch(() => res.destroy());
   });
   guardHttp1Server(server, options); // bad input
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve({
-        server,
-        port: (server.address() as AddressInfo).port,
-        close: (timeoutMs = 0) =>
-          new Promise((done) => {
-            // Stop accepting; idle keep-alive connections go now, busy ones when their response
-            // ends (Node closes them after the response), and whatever is left at the deadline.
-            const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
-            server.close(() => {
-              clearTimeout(timer);
-              done();
-            });
-            server.closeIdleConnections();
-          }),
-      });
-    });
-  });
+  const bound = await listenGracefully(server, options.port, options.host);
+  return { server, ...bound };
 }

@@ -22,7 +22,7 @@ import { HeaderMap } from "../../abi/header-map.ts";
 import type { DownstreamRequest, ProxyResponse, UpstreamRequest, UpstreamResponse } from "../../core/http/types.ts";
 import { UpstreamError } from "../../core/http/types.ts";
 import { TargetError } from "./http-proxy.ts";
-import type { RequestHandler } from "./http-server.ts";
+import { type RequestHandler, readRawHeaders } from "./http-server.ts";
 import { classifyUpstreamError } from "./upstream.ts";
 
 /** Headers that describe a connection, not a message: never written on a switched connection's 101. */
@@ -78,15 +78,7 @@ export function serveUpgrade(req: IncomingMessage, socket: Duplex, head: Uint8Ar
   (socket as Socket).setNoDelay?.(true);
   socket.on("error", () => socket.destroy());
   const connect = req.method === "CONNECT";
-  const headers = new HeaderMap();
-  const headerCase = new Map<string, string>();
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i];
-    const lower = name.toLowerCase();
-    if (lower !== name) headerCase.set(lower, name);
-    headers.add(lower, raw[i + 1]);
-  }
+  const { headers, headerCase } = readRawHeaders(req.rawHeaders);
   let finished = false;
   const controller = new AbortController();
   socket.once("close", () => {
