@@ -90,6 +90,17 @@ export class GuestMemory {
     this.#view.setUint32(ptr >>> 0, value >>> 0, true);
   }
 
+  /**
+   * A non-negative integer held in a double (a clock in ns, up to 2^64) as a little-endian
+   * u64, without making a BigInt: the clocks are read on most requests.
+   */
+  setU64FromNumber(ptr: number, value: number): void {
+    this.check(ptr, 8);
+    const hi = Math.floor(value / 4294967296);
+    this.#view.setUint32(ptr >>> 0, value - hi * 4294967296, true);
+    this.#view.setUint32((ptr >>> 0) + 4, hi, true);
+  }
+
   setU64(ptr: number, value: bigint): void {
     this.check(ptr, 8);
     this.#view.setBigUint64(ptr >>> 0, BigInt.asUintN(64, value), true);

@@ -131,7 +131,7 @@ export function createEnvImports(vm: FilterVm): Record<string, Shim> {
     },
     proxy_get_current_time_nanoseconds(out: number): number {
       try {
-        m().setU64(out, BigInt(Math.round(vm.host.timers.now() * 1e6)));
+        m().setU64FromNumber(out, Math.round(vm.host.timers.now() * 1e6));
         return Status.OK;
       } catch (err) {
         return fault(err);

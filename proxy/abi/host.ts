@@ -9,7 +9,7 @@ import { FilterLoadError } from "./errors.ts";
 import { builtinForeignFunctions } from "./extensions.ts";
 import { Filter, type ReloadBackoff } from "./filter.ts";
 import type { HostState } from "./host-state.ts";
-import { type ModuleCache, meterModule, sha256Hex } from "./meter.ts";
+import { type MeterFunction, type ModuleCache, meterModule, sha256Hex } from "./meter.ts";
 import { Metrics } from "./metrics.ts";
 import type { PropertyValue } from "./properties.ts";
 import { SharedData, type SharedDataLimits } from "./shared-data.ts";
@@ -42,6 +42,11 @@ export interface HostOptions {
   sharedDataLimits?: Partial<SharedDataLimits>;
   /** Cache for metered modules (e.g. on disk); an in-memory cache is always used. */
   moduleCache?: ModuleCache;
+  /**
+   * Runs the metering rewrite (default: binaryen in this thread). The runtimes and the
+   * testing kit pass one that runs it in a worker, so binaryen's heap never joins theirs.
+   */
+  meter?: MeterFunction;
   /** Stream teardown order (default "envoy": log → done → delete). */
   teardownOrder?: "envoy" | "spec";
   /** Called for ABI misuse by a filter (a call outside its window); the testing kit's strict mode uses it. */
@@ -130,7 +135,7 @@ export function createHost(options: HostOptions = {}): Host {
     let prepared = capMemory(bytes, memoryPages);
     if (fuel !== false) {
       try {
-        prepared = await meterModule(prepared, options.moduleCache);
+        prepared = await meterModule(prepared, options.moduleCache, options.meter);
       } catch (err) {
         throw new FilterLoadError(name, [`cannot add CPU metering: ${(err as Error).message}`], { cause: err });
       }

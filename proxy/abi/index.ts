@@ -32,7 +32,7 @@ export { Filter, type FilterCounters, type FilterState, type ReloadBackoff } fro
 export { type HeaderInit, HeaderMap } from "./header-map.ts";
 export { createHost, DEFAULT_FUEL, DEFAULT_MEMORY_PAGES, type FilterOptions, type Host, type HostOptions } from "./host.ts";
 export type { HostState } from "./host-state.ts";
-export { type ModuleCache, sha256Hex } from "./meter.ts";
+export { type MeterFunction, type ModuleCache, meterBytes, sha256Hex } from "./meter.ts";
 export { type Metric, Metrics } from "./metrics.ts";
 export { decodePairs, encodePairs, pairsSize } from "./pairs.ts";
 export { encodePropertyValue, type PropertyValue, parsePropertyPath } from "./properties.ts";

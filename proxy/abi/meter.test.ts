@@ -32,7 +32,7 @@ describe("fuel metering", () => {
     const second = await meterModule(wasm, cache);
     expect(second).toBe(first);
     expect(writes).toHaveLength(1);
-    expect(writes[0]).toMatch(/^metered-v3-[0-9a-f]{64}$/);
+    expect(writes[0]).toMatch(/^metered-v4-[0-9a-f]{64}$/);
     expect(WebAssembly.Module.imports(new WebAssembly.Module(first as BufferSource))).toContainEqual({
       module: "weir_meter",
       name: "fuel",

@@ -6,11 +6,19 @@
 const decoder = new TextDecoder("utf-8", { fatal: false });
 const encoder = new TextEncoder();
 
+/**
+ * Up to this many bytes, an ASCII string is built one character at a time; above it the
+ * concatenation's rope costs more than `TextDecoder`'s fixed cost once the string is used as a
+ * Map key or compared (Node 20: 54 bytes took 1.18 µs by the loop, 0.22 µs by TextDecoder;
+ * the two cross at about 12).
+ */
+const CHAR_LOOP_MAX = 12;
+
 /** Decodes `bytes[start, end)` as UTF-8 (invalid sequences become U+FFFD). */
 export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
   const len = end - start;
   if (len <= 0) return "";
-  if (len <= 48) {
+  if (len <= CHAR_LOOP_MAX) {
     let out = "";
     for (let i = start; i < end; i++) {
       const b = bytes[i];

@@ -12,7 +12,7 @@ import { GuestMemory } from "./guest-memory.ts";
 import type { HeaderMap } from "./header-map.ts";
 import { createEnvImports } from "./host-calls.ts";
 import type { HostState } from "./host-state.ts";
-import { FUEL_GLOBAL, FUEL_MODULE, FUEL_SETTER } from "./meter.ts";
+import { FUEL_EXHAUSTED, FUEL_GLOBAL, FUEL_MODULE, FUEL_SETTER } from "./meter.ts";
 import type { PropertyValue } from "./properties.ts";
 import type { HttpStream } from "./stream.ts";
 import { createWasiImports, ProcExit } from "./wasi.ts";
@@ -119,7 +119,8 @@ export class FilterVm {
   readonly exports: GuestExports;
   readonly root: RootContext;
   readonly contexts = new Map<number, VmContext>();
-  #fuel: WebAssembly.Global | undefined;
+  /** Set to 1 by a metered module that ran out of fuel. */
+  #fuelExhausted: WebAssembly.Global | undefined;
   #setFuel: ((units: number) => void) | undefined;
   #depth = 0;
   #nextContextId = 1;
@@ -158,8 +159,11 @@ export class FilterVm {
     // Metered modules import their fuel counter; it is full before the start section runs.
     const metered = WebAssembly.Module.imports(module).some((i) => i.module === FUEL_MODULE);
     if (metered) {
-      this.#fuel = new WebAssembly.Global({ value: "i32", mutable: true }, config.fuel as number);
-      imports[FUEL_MODULE] = { [FUEL_GLOBAL]: this.#fuel };
+      this.#fuelExhausted = new WebAssembly.Global({ value: "i32", mutable: true }, 0);
+      imports[FUEL_MODULE] = {
+        [FUEL_GLOBAL]: new WebAssembly.Global({ value: "i32", mutable: false }, config.fuel as number),
+        [FUEL_EXHAUSTED]: this.#fuelExhausted,
+      };
     }
     // Instantiation runs an AssemblyScript module's start section; a trap there is a load error.
     let instance: WebAssembly.Instance;
@@ -249,7 +253,7 @@ export class FilterVm {
       const detail = `exit code ${err.code}${last ? ` (last log: ${last})` : ""}`;
       return new FilterTrapError(name, callback, "proc_exit", detail, { cause: err, exitCode: err.code });
     }
-    if (this.#fuel !== undefined && (this.#fuel.value as number) < 0) {
+    if (this.#fuelExhausted !== undefined && this.#fuelExhausted.value === 1) {
       return new FilterTrapError(name, callback, "fuel", `used its ${this.config.fuel} units`, { cause: err });
     }
     let kind: TrapKind = "trap";

@@ -71,7 +71,7 @@ export function createWasiImports(vm: FilterVm): Record<string, (...args: never[
         if (id === 0) ms = t.now();
         else if (id === 1) ms = t.monotonic();
         else return Errno.INVAL;
-        vm.memory.setU64(out, BigInt(Math.round(ms * 1e6)));
+        vm.memory.setU64FromNumber(out, Math.round(ms * 1e6));
         return Errno.SUCCESS;
       } catch (err) {
         return fault(err);

@@ -64,6 +64,7 @@ export class WeirProxy {
       logger: options.logger,
       crypto: runtime.crypto,
       moduleCache: runtime.moduleCache,
+      meter: runtime.meter,
       upstream: this.#httpCallUpstream(),
     });
   }

@@ -4,7 +4,7 @@
  * nothing else that is runtime-specific.
  */
 
-import type { ModuleCache } from "../abi/meter.ts";
+import type { MeterFunction, ModuleCache } from "../abi/meter.ts";
 import type { HostCrypto } from "../abi/types.ts";
 import type { Clock } from "./cluster/clock.ts";
 import type { EndpointConnector } from "./cluster-manager.ts";
@@ -31,6 +31,8 @@ export interface RuntimeAdapter {
   clock: Clock;
   crypto: HostCrypto;
   moduleCache?: ModuleCache;
+  /** Runs the fuel-metering rewrite off the main thread (see `proxy/runtime/node/meter-worker.ts`). */
+  meter?: MeterFunction;
   /** Where access-log lines go: "stdout", "stderr" or a file path. */
   logSink(path: string): (line: string) => void;
 }

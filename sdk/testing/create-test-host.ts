@@ -14,15 +14,14 @@ import {
   type FilterOptions,
   type ForeignFunction,
   type HostCrypto,
-  HttpStream,
   type LogLevelName,
   type PropertyValue,
-  type StreamCallbacks,
 } from "../../proxy/abi/index.ts";
+import { createWorkerMeter } from "../../proxy/runtime/node/meter-worker.ts";
 import { ManualClock } from "./clock.ts";
 import { recordForeignFunctions } from "./foreign-functions.ts";
 import { TestUpstream } from "./http-calls.ts";
-import type { TestHttpContext } from "./http-context.ts";
+import { contextOf } from "./http-context.ts";
 import { type FilterSource, loadFilterBytes } from "./load.ts";
 import { TestLogs } from "./logs.ts";
 import { MisuseLog } from "./strict.ts";
@@ -89,14 +88,15 @@ const asConfig = (value: string | Uint8Array | object | undefined): string | Uin
  * expect(http.request.headers).toHaveHeader("x-a", "1");
  * ```
  */
+/** One metering worker for every test host of the process (it exits when idle). */
+const meter = createWorkerMeter();
+
 export async function createTestHost(options: TestHostOptions): Promise<TestHost> {
   const { bytes, name: defaultName } = await loadFilterBytes(options);
   const name = options.name ?? defaultName;
   const clock = new ManualClock(options.startTime);
   const logs = new TestLogs();
   const misuse = new MisuseLog(options.strict === true, () => name);
-  const contexts = new WeakMap<StreamCallbacks, TestHttpContext>();
-  const httpOf = (stream: unknown) => (stream instanceof HttpStream ? contexts.get(stream.callbacks) : undefined);
   const settle = async () => {
     // Answers and queue notifications reach the filter through promise callbacks and microtasks.
     for (let i = 0; i < 20; i++) await Promise.resolve();
@@ -109,7 +109,7 @@ export async function createTestHost(options: TestHostOptions): Promise<TestHost
     // Called while the filter is inside proxy_http_call: its newest token and effective context are the call's.
     origin: () => {
       const vm = (filter as Filter).vm;
-      return { token: Math.max(...vm.pendingCallTokens), http: httpOf(vm.effective) };
+      return { token: Math.max(...vm.pendingCallTokens), http: contextOf(vm.effective) };
     },
   });
   const host = createHost({
@@ -120,9 +120,10 @@ export async function createTestHost(options: TestHostOptions): Promise<TestHost
     foreignFunctions: options.foreignFunctions,
     crypto: options.crypto,
     teardownOrder: options.teardownOrder,
+    meter,
     onAbiMisuse: (_filter, message) => misuse.record(message),
   });
-  const foreign = recordForeignFunctions(host.state.foreignFunctions, httpOf);
+  const foreign = recordForeignFunctions(host.state.foreignFunctions, contextOf);
   filter = await host.loadFilter({
     name,
     module: bytes,
@@ -135,7 +136,7 @@ export async function createTestHost(options: TestHostOptions): Promise<TestHost
     failurePolicy: options.failurePolicy,
     capabilities: options.capabilities,
   });
-  const testHost = new TestHost({ filter, state: host.state, clock, logs, misuse, upstream, contexts, foreign, settle });
+  const testHost = new TestHost({ filter, state: host.state, clock, logs, misuse, upstream, foreign, settle });
   try {
     onTestFinished(() => testHost.close());
   } catch {

@@ -11,7 +11,15 @@
  * throws an `AbiError` saying what was attempted.
  */
 
-import { AbiError, type Filter, type HeaderInit, HeaderMap, type HttpStream, type PropertyValue } from "../../proxy/abi/index.ts";
+import {
+  AbiError,
+  type Filter,
+  type HeaderInit,
+  HeaderMap,
+  HttpStream,
+  type PropertyValue,
+  type StreamCallbacks,
+} from "../../proxy/abi/index.ts";
 import { type Action, type CallbackName, type CallbackResult, callbackResult } from "./results.ts";
 import { PropertiesView } from "./stores.ts";
 import { type Direction, responseRefusal, Side } from "./stream-sides.ts";
@@ -27,6 +35,34 @@ export interface HttpContextOptions {
 export interface EndOfStream {
   /** Nothing follows on this side of the stream (default false). */
   endOfStream?: boolean;
+}
+
+/**
+ * The callbacks a kit stream hands the host. They carry their context, so the kit finds the
+ * `TestHttpContext` of any host stream (an http call's origin, a foreign-function caller)
+ * without a side table: a WeakMap entry per stream made V8's collector the largest cost of a
+ * driven stream.
+ */
+class KitCallbacks implements StreamCallbacks {
+  readonly context: TestHttpContext;
+  readonly continueRequest: () => void;
+  readonly continueResponse: () => void;
+  readonly requestRetry: (delayMs: number | undefined) => boolean;
+
+  constructor(context: TestHttpContext, resumed: (direction: Direction) => void, retry: (delayMs: number | undefined) => void) {
+    this.context = context;
+    this.continueRequest = () => resumed("request");
+    this.continueResponse = () => resumed("response");
+    this.requestRetry = (delayMs) => {
+      retry(delayMs);
+      return true;
+    };
+  }
+}
+
+/** The kit's context of a host stream, if the kit created it. */
+export function contextOf(stream: unknown): TestHttpContext | undefined {
+  return stream instanceof HttpStream && stream.callbacks instanceof KitCallbacks ? stream.callbacks.context : undefined;
 }
 
 /**
@@ -51,17 +87,15 @@ export class TestHttpContext {
   readonly #res = new Side("response");
 
   /** Made by `TestHost.http()`. */
-  constructor(filter: Filter, check: (attempted: string) => void, options: HttpContextOptions = {}) {
+  constructor(filter: Filter, check: (attempted: string) => void, options?: HttpContextOptions) {
     this.#check = check;
-    const properties = options.properties ?? {};
-    this.stream = filter.createStream(
-      {
-        continueRequest: () => this.#resumed(this.#req),
-        continueResponse: () => this.#resumed(this.#res),
-        requestRetry: (delayMs) => this.#retries.push(delayMs) > 0,
-      },
-      { property: (path) => properties[path.join(".")] },
+    const properties = options?.properties;
+    const callbacks = new KitCallbacks(
+      this,
+      (direction) => this.#resumed(direction === "request" ? this.#req : this.#res),
+      (delayMs) => this.#retries.push(delayMs),
     );
+    this.stream = filter.createStream(callbacks, properties && { property: (path) => properties[path.join(".")] });
   }
 
   /** The context id the filter sees. */

@@ -79,7 +79,19 @@ export function callbackResult(
 ): CallbackResult {
   const goesOn = status === HeadersStatus.CONTINUE || (callback.endsWith("Headers") && status === HeadersStatus.CONTINUE_AND_END_STREAM);
   const action: Action = stopped ? "stop" : goesOn ? "continue" : "pause";
-  return { callback, action, status, statusName: statusName(callback, status), failure, redelivered };
+  return new Outcome(callback, action, status, statusName(callback, status), failure, redelivered);
+}
+
+/** A `CallbackResult` (a class: one is made per callback, see `Flow` in the host's stream.ts). */
+class Outcome implements CallbackResult {
+  constructor(
+    readonly callback: CallbackName,
+    readonly action: Action,
+    readonly status: number,
+    readonly statusName: string,
+    readonly failure: FilterTrapError | undefined,
+    readonly redelivered: boolean,
+  ) {}
 }
 
 /** One line describing a result, for failure messages: `requestHeaders → pause (StopAllIterationAndWatermark)`. */

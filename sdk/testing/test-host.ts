@@ -5,7 +5,7 @@
  * record of what the filter did: logs, calls, shared data, metrics, properties, misuse.
  */
 
-import type { Filter, FilterTrapError, ForeignFunction, HostState, StreamCallbacks } from "../../proxy/abi/index.ts";
+import type { Filter, FilterTrapError, ForeignFunction, HostState } from "../../proxy/abi/index.ts";
 import type { ManualClock } from "./clock.ts";
 import type { ForeignFunctionCall } from "./foreign-functions.ts";
 import type { TestHttpCall, TestUpstream } from "./http-calls.ts";
@@ -23,7 +23,6 @@ export interface TestHostParts {
   logs: TestLogs;
   misuse: MisuseLog;
   upstream: TestUpstream;
-  contexts: WeakMap<StreamCallbacks, TestHttpContext>;
   foreign: { calls: ForeignFunctionCall[]; register(name: string, fn: ForeignFunction): void };
   settle: () => Promise<void>;
 }
@@ -57,9 +56,7 @@ export class TestHost {
   /** A new HTTP context (stream); the filter's `proxy_on_context_create` runs before its first callback. */
   http(options?: HttpContextOptions): TestHttpContext {
     this.check("host.http");
-    const context = new TestHttpContext(this.filter, (attempted) => this.check(attempted), options);
-    this.#parts.contexts.set(context.stream.callbacks, context);
-    return context;
+    return new TestHttpContext(this.filter, (attempted) => this.check(attempted), options);
   }
 
   /** Delivers `proxy_on_tick` now, whatever the tick period. */

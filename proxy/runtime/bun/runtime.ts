@@ -10,6 +10,7 @@ import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { ListenerConfig } from "../../core/config/types.ts";
 import type { WatchFile } from "../../core/config/watch.ts";
 import type { RuntimeAdapter } from "../../core/runtime-adapter.ts";
+import { createWorkerMeter } from "../node/meter-worker.ts";
 import { createDiskModuleCache } from "../node/module-cache.ts";
 import { Bun } from "./bun-api.ts";
 import { createBunConnector } from "./connector.ts";
@@ -66,6 +67,7 @@ export function createBunRuntime(options: BunRuntimeOptions): RuntimeAdapter {
     },
     crypto: bunCrypto,
     moduleCache: createDiskModuleCache(options.cacheDir ?? join(tmpdir(), "weir-module-cache")),
+    meter: createWorkerMeter(),
     logSink(path) {
       const terminated = (line: string) => (line.endsWith("\n") ? line : `${line}\n`);
       if (path === "stdout") return (line) => void process.stdout.write(terminated(line));

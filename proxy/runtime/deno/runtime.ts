@@ -9,6 +9,7 @@ import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { ListenerConfig } from "../../core/config/types.ts";
 import type { WatchFile } from "../../core/config/watch.ts";
 import type { RuntimeAdapter } from "../../core/runtime-adapter.ts";
+import { createWorkerMeter } from "../node/meter-worker.ts";
 import { createDiskModuleCache } from "../node/module-cache.ts";
 import { createDenoConnector } from "./connector.ts";
 import { denoCrypto } from "./crypto.ts";
@@ -86,6 +87,7 @@ export function createDenoRuntime(options: DenoRuntimeOptions): RuntimeAdapter {
     },
     crypto: denoCrypto,
     moduleCache: createDiskModuleCache(options.cacheDir ?? join(tmpdir(), "weir-module-cache")),
+    meter: createWorkerMeter(),
     logSink(path) {
       if (path === "stdout") return lineWriter(() => Deno.stdout);
       if (path === "stderr") return lineWriter(() => Deno.stderr);

@@ -13,6 +13,7 @@ import { createNodeConnector } from "./connector.ts";
 import { nodeCrypto } from "./crypto.ts";
 import { serveFetch } from "./fetch-server.ts";
 import { listen } from "./listener.ts";
+import { createWorkerMeter } from "./meter-worker.ts";
 import { createDiskModuleCache } from "./module-cache.ts";
 
 export interface NodeRuntimeOptions {
@@ -63,6 +64,7 @@ export function createNodeRuntime(options: NodeRuntimeOptions): RuntimeAdapter {
     },
     crypto: nodeCrypto,
     moduleCache: createDiskModuleCache(options.cacheDir ?? join(tmpdir(), "weir-module-cache")),
+    meter: createWorkerMeter(),
     logSink(path) {
       const terminated = (line: string) => (line.endsWith("\n") ? line : `${line}\n`);
       if (path === "stdout") return (line) => void process.stdout.write(terminated(line));
