@@ -9,7 +9,7 @@
  * value, pointer and length written as little-endian u32s; ptr 0 / size 0 for an empty value.
  */
 
-import { decodeUtf8, utf8Length, writeUtf8 } from "./utf8.ts";
+import { StringCache, utf8Length, writeUtf8 } from "./utf8.ts";
 
 /** A guest pointer or length was out of bounds. */
 export class MemoryFault extends Error {}
@@ -21,6 +21,7 @@ export class GuestMemory {
   #memory: WebAssembly.Memory;
   #u8: Uint8Array;
   #view: DataView;
+  readonly #strings = new StringCache();
   /** The guest allocator (`malloc` or `proxy_on_memory_allocate`), set once exports are known. */
   allocate: (size: number) => number = () => 0;
 
@@ -77,7 +78,7 @@ export class GuestMemory {
     ptr >>>= 0;
     len >>>= 0;
     this.check(ptr, len);
-    return decodeUtf8(this.#u8, ptr, ptr + len);
+    return this.#strings.decode(this.#u8, ptr, len);
   }
 
   u32(ptr: number): number {
