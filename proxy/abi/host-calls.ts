@@ -413,8 +413,7 @@ export function createEnvImports(vm: FilterVm): Record<string, Shim> {
     proxy_set_shared_data(kPtr: number, kLen: number, vPtr: number, vLen: number, cas: number): number {
       try {
         const key = m().string(kPtr, kLen);
-        const value = m().read(vPtr, vLen);
-        const result = vm.host.sharedData.set(vm.config.vmId, key, value, cas >>> 0);
+        const result = vm.host.sharedData.write(vm.config.vmId, key, m().view(vPtr, vLen), cas >>> 0);
         if (result === "ok") return Status.OK;
         if (result === "cas_mismatch") return Status.CAS_MISMATCH;
         vm.log(

@@ -11,6 +11,8 @@
 export interface SharedDataEntry {
   value: Uint8Array;
   cas: number;
+  /** The store made `value` (by `write`) and may overwrite it in place. */
+  owned?: boolean;
 }
 
 export interface SharedDataLimits {
@@ -44,7 +46,22 @@ export class SharedData {
     return this.#scopes.get(vmId)?.get(key);
   }
 
+  /** Stores `value` itself (the caller hands it over). */
   set(vmId: string, key: string, value: Uint8Array, cas: number): SetResult {
+    return this.#store(vmId, key, value, cas, false);
+  }
+
+  /**
+   * Stores a copy of `bytes` (a view into guest memory, valid only now). An entry of the same
+   * size that the store made is overwritten in place: a filter updating a counter or a token
+   * bucket allocates nothing, where a fresh copy above 64 bytes is an off-heap buffer for V8
+   * (about 0.7 µs on Node 20).
+   */
+  write(vmId: string, key: string, bytes: Uint8Array, cas: number): SetResult {
+    return this.#store(vmId, key, bytes, cas, true);
+  }
+
+  #store(vmId: string, key: string, value: Uint8Array, cas: number, copy: boolean): SetResult {
     const scope = this.#scope(vmId);
     const entry = scope.get(key);
     if (cas !== 0 && entry !== undefined && entry.cas !== cas) return "cas_mismatch";
@@ -52,9 +69,13 @@ export class SharedData {
     if (entry === undefined && scope.size >= this.limits.maxKeys) return "full";
     const next = this.#nextCas++;
     if (this.#nextCas > 0xffffffff) this.#nextCas = 1;
-    if (entry === undefined) scope.set(key, { value, cas: next });
+    if (entry === undefined) scope.set(key, { value: copy ? value.slice() : value, cas: next, owned: copy });
     else {
-      entry.value = value;
+      if (copy && entry.owned && entry.value.byteLength === value.byteLength) entry.value.set(value);
+      else {
+        entry.value = copy ? value.slice() : value;
+        entry.owned = copy;
+      }
       entry.cas = next;
     }
     return "ok";

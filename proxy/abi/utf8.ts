@@ -78,8 +78,8 @@ const CACHE_SLOTS = 64;
  * request (`ratelimit-limit`, a shared-data key, a cluster name) are decoded once: comparing
  * the bytes with the cached copy costs a fraction of decoding them again (`TextDecoder` has a
  * fixed cost of about 150 ns on Node 20) and gives back a flat string, which Map lookups and
- * comparisons use as it is. Direct-mapped by length and three of the bytes; a hit requires
- * every byte to match.
+ * comparisons use as it is. Direct-mapped by a hash of the bytes; a hit requires every byte
+ * to match.
  */
 export class StringCache {
   readonly #bytes: Uint8Array[] = [];
@@ -96,7 +96,12 @@ export class StringCache {
   decode(bytes: Uint8Array, start: number, len: number): string {
     if (len === 0) return "";
     if (len > CACHED_MAX) return decodeUtf8(bytes, start, start + len);
-    const slot = (len * 7 + bytes[start] + bytes[start + (len >> 1)] * 3 + bytes[start + len - 1] * 5) & (CACHE_SLOTS - 1);
+    // FNV-1a over every byte: names that differ in one middle character (ratelimit-limit and
+    // ratelimit-reset) must not share a slot and evict each other on every request.
+    let hash = 0x811c9dc5 | 0;
+    const end = start + len;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
+    const slot = (hash ^ (hash >>> 16)) & (CACHE_SLOTS - 1);
     const cached = this.#bytes[slot];
     if (cached.length === len) {
       let i = 0;

@@ -7,6 +7,7 @@ import {
   addHeaderMapValue,
   getHeaderMapPairs,
   getHeaderMapValue,
+  getHeaderMapValueBytes,
   hasHeaderMapValue,
   removeHeaderMapValue,
   replaceHeaderMapValue,
@@ -38,6 +39,11 @@ export class HeaderMap {
   /** The first value of `name`, or null when it is absent. */
   get(name: string): string | null {
     return getHeaderMapValue(this.type, name);
+  }
+
+  /** The first value of `name` as raw bytes (as the client sent them), or null when absent. */
+  getBytes(name: string): ArrayBuffer | null {
+    return getHeaderMapValueBytes(this.type, name);
   }
 
   /** Whether `name` is present (does not decode the value). */

@@ -35,9 +35,9 @@ export class SharedDataView {
     return bytes === undefined ? undefined : decoder.decode(bytes);
   }
 
-  /** The raw value of `key`. */
+  /** The raw value of `key` (a copy: later writes do not change it). */
   bytes(key: string): Uint8Array | undefined {
-    return this.#store.get(this.vmId, key)?.value;
+    return this.#store.get(this.vmId, key)?.value.slice();
   }
 
   /** The compare-and-swap version of `key` (changes on every write). */

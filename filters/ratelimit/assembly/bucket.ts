@@ -13,7 +13,7 @@
 // slots hold other, still-draining buckets, the newcomer evicts the fuller one; its owner
 // gains at most the tokens it was missing.
 
-import { CasResult, getSharedData, SharedValue, setSharedData, updateSharedData } from "../../../sdk/assembly";
+import { CasResult, getSharedDataAt, SharedValue, setSharedDataAt, updateSharedData } from "../../../sdk/assembly";
 import { Descriptor, UNIT } from "./descriptor";
 import { Key } from "./key";
 
@@ -32,8 +32,34 @@ export enum Outcome {
 
 /** Tokens (× UNIT) left after `acquire`: after taking one, or what a denied request found. */
 export let tokensLeft: i64 = 0;
-/** The slot `acquire` used, for `refund`. */
-export let slotUsed: string = "";
+/** The slot number `acquire` used (see `slotName`). */
+export let slotUsed: u32 = 0;
+
+// Slot keys are written into these buffers (prefix, then the number in decimal), so looking
+// a bucket up makes no string: `weir:rl:v1:<name>#<n>` is at most 11 + 64 + 1 + 10 bytes.
+const SLOT_KEY_SIZE = 96;
+const firstKey = heap.alloc(SLOT_KEY_SIZE);
+const secondKey = heap.alloc(SLOT_KEY_SIZE);
+
+/** Writes `d`'s key of slot `n` at `out`; returns its length. */
+function slotKey(d: Descriptor, n: u32, out: usize): usize {
+  const prefix = d.slotPrefixBytes;
+  const length = <usize>prefix.byteLength;
+  memory.copy(out, changetype<usize>(prefix), length);
+  let digits: usize = 1;
+  for (let rest = n / 10; rest > 0; rest /= 10) digits++;
+  let p = out + length + digits;
+  do {
+    store<u8>(--p, <u8>(0x30 + (n % 10)));
+    n /= 10;
+  } while (n > 0);
+  return length + digits;
+}
+
+/** The shared-data key of `d`'s slot `n` (for logs and `refund`). */
+export function slotName(d: Descriptor, n: u32): string {
+  return d.slotPrefix + n.toString();
+}
 
 /**
  * Takes a token for `key` at `now` (ms) from its bucket. `tokensLeft` and `slotUsed` tell
@@ -44,25 +70,26 @@ export function acquire(d: Descriptor, key: Key, now: i64): Outcome {
   const first = <u32>(key.hash % <u64>d.maxKeys);
   let second = <u32>((key.hash >> 32) % <u64>d.maxKeys);
   if (second == first) second = (first + 1) % d.maxKeys;
-  const firstSlot = d.slotPrefix + first.toString();
-  let secondSlot = ""; // named only when needed
+  if (d.maxKeys == 1) second = first;
+  const firstLength = slotKey(d, first, firstKey);
+  let secondLength: usize = 0; // written only when needed
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // The bucket may be in either slot: look in both before taking one over.
-    const a = getSharedData(firstSlot);
-    let slot = firstSlot;
+    const a = getSharedDataAt(firstKey, firstLength);
+    let slot = first;
     let current = a;
     if (!owns(a, key)) {
-      if (secondSlot.length == 0) secondSlot = d.maxKeys > 1 ? d.slotPrefix + second.toString() : firstSlot;
-      const b = secondSlot == firstSlot ? a : getSharedData(secondSlot);
+      if (secondLength == 0 && second != first) secondLength = slotKey(d, second, secondKey);
+      const b = second == first ? a : getSharedDataAt(secondKey, secondLength);
       if (owns(b, key)) {
-        slot = secondSlot;
+        slot = second;
         current = b;
       } else {
         // Neither holds it: a free (empty or refilled) slot, else the fuller of the two.
         const fillA = fill(a, d, now);
         const fillB = fill(b, d, now);
         if (fillA < d.capacity && fillB >= fillA) {
-          slot = secondSlot;
+          slot = second;
           current = b;
         }
       }
@@ -83,7 +110,9 @@ export function acquire(d: Descriptor, key: Key, now: i64): Outcome {
     }
     tokens -= UNIT;
     tokensLeft = tokens;
-    const result = setSharedData(slot, encode(tokens, last, key), current === null ? 0 : current.cas);
+    const slotKeyPtr = slot == first ? firstKey : secondKey;
+    const slotKeyLength = slot == first ? firstLength : secondLength;
+    const result = setSharedDataAt(slotKeyPtr, slotKeyLength, encode(tokens, last, key), current === null ? 0 : current.cas);
     if (result == CasResult.Ok) return Outcome.Allowed;
     if (result == CasResult.Refused) return Outcome.Failed;
   }
@@ -95,12 +124,12 @@ let refundKey: Key | null = null;
 let refundDescriptor: Descriptor | null = null;
 let refundNow: i64 = 0;
 
-/** Gives back the token `acquire` took from `slot` (a later descriptor denied the request). */
-export function refund(d: Descriptor, key: Key, slot: string, now: i64): bool {
+/** Gives back the token `acquire` took from slot `slot` (a later descriptor denied the request). */
+export function refund(d: Descriptor, key: Key, slot: u32, now: i64): bool {
   refundKey = key;
   refundDescriptor = d;
   refundNow = now;
-  return updateSharedData(slot, giveBack, MAX_ATTEMPTS);
+  return updateSharedData(slotName(d, slot), giveBack, MAX_ATTEMPTS);
 }
 
 function giveBack(current: ArrayBuffer | null): ArrayBuffer | null {

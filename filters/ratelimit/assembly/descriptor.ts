@@ -48,6 +48,8 @@ export class Descriptor {
   readonly keyPrefix: string;
   /** Prefix of its shared-data slots: `weir:rl:v1:<name>#`. */
   readonly slotPrefix: string;
+  /** `slotPrefix` as UTF-8. */
+  readonly slotPrefixBytes: ArrayBuffer;
   readonly allowed: Counter;
   readonly limited: Counter;
   readonly shadowLimited: Counter;
@@ -67,7 +69,9 @@ export class Descriptor {
     this.limitText = burst.toString();
     this.rate = (<f64>requests * <f64>UNIT) / <f64>perMs;
     this.keyPrefix = "weir:rl:v1:" + name + ":";
-    this.slotPrefix = "weir:rl:v1:" + name + "#";
+    const slotPrefix = "weir:rl:v1:" + name + "#";
+    this.slotPrefix = slotPrefix;
+    this.slotPrefixBytes = String.UTF8.encode(slotPrefix);
     const tag = ["descriptor"];
     const value = [name];
     this.allowed = Counter.define(taggedMetricName("ratelimit_allowed", tag, value));

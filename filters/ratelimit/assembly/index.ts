@@ -16,7 +16,7 @@ import {
   RootContext,
   registerFilter,
 } from "../../../sdk/assembly";
-import { acquire, Outcome, refund, slotUsed, tokensLeft } from "./bucket";
+import { acquire, Outcome, refund, slotName, slotUsed, tokensLeft } from "./bucket";
 import { Descriptor, readSettings, Settings, UNIT } from "./descriptor";
 import { Key } from "./key";
 import { RequestValues } from "./request-values";
@@ -43,7 +43,7 @@ class RateLimitRoot extends RootContext {
 
 // Per-request bookkeeping, reused: at most one request is being decided at a time.
 const appliedDescriptors = new Array<Descriptor>();
-const appliedSlots = new Array<string>();
+const appliedSlots = new Array<u32>();
 const values = new RequestValues();
 
 class RateLimitStream extends HttpContext {
@@ -79,7 +79,7 @@ class RateLimitStream extends HttpContext {
       if (outcome == Outcome.Failed) {
         d.errors.increment();
         const why = ": shared data refused the write or kept changing; letting the request through";
-        logWarn("ratelimit: cannot update " + slotUsed + " for " + key.text() + why);
+        logWarn("ratelimit: cannot update " + slotName(d, slotUsed) + " for " + key.text() + why);
         continue;
       }
       appliedDescriptors.push(d);

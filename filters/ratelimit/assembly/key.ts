@@ -6,7 +6,8 @@
 //
 // Each component is UTF-8, percent-encoded (uppercase hex) except A-Z a-z 0-9 - . _ / : @,
 // so `|` only separates and `~` only marks a hash. A component longer than 128 characters is
-// replaced by `~` and the FNV-1a 64 hash of its UTF-8 bytes (16 hex digits); if the encoded
+// (a header value: longer than 128 bytes) is replaced by `~` and the FNV-1a 64 hash of its
+// UTF-8 bytes (16 hex digits); if the encoded
 // components still exceed 192 bytes, all of them are replaced by `~<hash>` of that text. A key
 // is therefore at most 11 + 64 + 1 + 192 = 268 bytes, whatever the client sends.
 
@@ -67,6 +68,25 @@ export function addComponent(value: string): void {
     c = codePoint(value, i, c);
     if (c > 0xffff) i++;
     putUtf8Escaped(c);
+  }
+}
+
+/**
+ * Appends one component given as UTF-8 bytes (a header value as the client sent it): the
+ * same encoding as `addComponent`, with no string in between. Its length limit counts bytes.
+ */
+export function addComponentBytes(ptr: usize, length: usize): void {
+  if (at != partStart) store<u8>(at++, 0x7c); // |
+  if (length > <usize>MAX_RAW_COMPONENT) {
+    let hash = FNV_OFFSET;
+    for (let p = ptr; p < ptr + length; p++) hash = (hash ^ <u64>load<u8>(p)) * FNV_PRIME;
+    putHash(hash);
+    return;
+  }
+  for (let p = ptr; p < ptr + length; p++) {
+    const c = <u32>load<u8>(p);
+    if (c < 0x80 && isSafe(c)) store<u8>(at++, <u8>c);
+    else putEscaped(c);
   }
 }
 

@@ -4,7 +4,7 @@
 
 import { HttpContext, peerIdentity, sourceAddress } from "../../../sdk/assembly";
 import { Descriptor, Source } from "./descriptor";
-import { addComponent, beginKey, endKey, Key } from "./key";
+import { addComponent, addComponentBytes, beginKey, endKey, Key } from "./key";
 
 /** One request's values; `reset` it for the next request (one instance serves them all). */
 export class RequestValues {
@@ -14,7 +14,7 @@ export class RequestValues {
   private path: string | null = null;
   private identity: string | null = null;
   private headerNames: string[] = [];
-  private headerValues: Array<string | null> = [];
+  private headerValues: Array<ArrayBuffer | null> = [];
 
   /** Forgets the previous request's values; the next reads come from `stream`. */
   reset(stream: HttpContext): void {
@@ -33,18 +33,20 @@ export class RequestValues {
     // Fetch everything first: the key is built in one shared scratch buffer.
     for (let i = 0; i < components.length; i++) {
       const c = unchecked(components[i]);
-      if (this.value(c.source, c.header) === null) return null;
+      if (c.source == Source.Header ? this.header(c.header) === null : this.value(c.source) === null) return null;
     }
     beginKey(d.keyPrefix);
     for (let i = 0; i < components.length; i++) {
       const c = unchecked(components[i]);
-      addComponent(this.value(c.source, c.header) as string);
+      if (c.source == Source.Header) {
+        const bytes = this.header(c.header) as ArrayBuffer;
+        addComponentBytes(changetype<usize>(bytes), <usize>bytes.byteLength);
+      } else addComponent(this.value(c.source) as string);
     }
     return endKey(d.key);
   }
 
-  private value(source: Source, header: string): string | null {
-    if (source == Source.Header) return this.header(header);
+  private value(source: Source): string | null {
     const bit: u32 = 1 << <u32>source;
     if ((this.fetched & bit) == 0) {
       this.fetched |= bit;
@@ -55,10 +57,13 @@ export class RequestValues {
     return source == Source.RemoteAddress ? this.remote : source == Source.Path ? this.path : this.identity;
   }
 
-  private header(name: string): string | null {
+  /** A header's value as bytes (never decoded: the key percent-encodes its UTF-8 as it is). */
+  private header(name: string): ArrayBuffer | null {
     const names = this.headerNames;
     for (let i = 0; i < names.length; i++) if (unchecked(names[i]) == name) return unchecked(this.headerValues[i]);
-    const value = presentOrNull((this.stream as HttpContext).requestHeaders.get(name));
+    const bytes = (this.stream as HttpContext).requestHeaders.getBytes(name);
+    let value: ArrayBuffer | null = null;
+    if (bytes !== null && bytes.byteLength > 0) value = bytes;
     names.push(name);
     this.headerValues.push(value);
     return value;

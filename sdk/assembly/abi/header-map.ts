@@ -5,7 +5,7 @@
 import { decodePairsAt, HeaderPair, pairsSizeBound, writePairs } from "../pairs";
 import { MapType, mapName, Status } from "./enums";
 import { callFailed, quote } from "./failure";
-import { dropReturned, KEY, RETURN_DATA, RETURN_SIZE, returnedSize, takeString, VALUE } from "./memory";
+import { dropReturned, KEY, RETURN_DATA, RETURN_SIZE, returnedSize, takeBytes, takeString, VALUE } from "./memory";
 
 // @ts-ignore: decorator
 @external("env", "proxy_get_header_map_value")
@@ -16,6 +16,15 @@ export function getHeaderMapValue(map: MapType, name: string): string | null {
   const key = KEY.encode(name);
   const status = proxy_get_header_map_value(map, key, KEY.length, RETURN_DATA, RETURN_SIZE);
   if (status == Status.Ok) return takeString();
+  if (status == Status.NotFound) return null;
+  throw new Error(callFailed("proxy_get_header_map_value", mapName(map) + ", " + quote(name), status));
+}
+
+/** The first value of `name` in `map` as its bytes (no UTF-16 decoding), or null when absent. */
+export function getHeaderMapValueBytes(map: MapType, name: string): ArrayBuffer | null {
+  const key = KEY.encode(name);
+  const status = proxy_get_header_map_value(map, key, KEY.length, RETURN_DATA, RETURN_SIZE);
+  if (status == Status.Ok) return takeBytes();
   if (status == Status.NotFound) return null;
   throw new Error(callFailed("proxy_get_header_map_value", mapName(map) + ", " + quote(name), status));
 }

@@ -39,6 +39,18 @@ export function getSharedData(key: string): SharedValue | null {
   return new SharedValue(takeBytes(), cas);
 }
 
+/**
+ * `getSharedData` for a key already UTF-8 encoded at `key` (`keyLength` bytes): for filters
+ * that build their keys in a buffer and would otherwise make a string per request.
+ */
+export function getSharedDataAt(key: usize, keyLength: usize): SharedValue | null {
+  const status = proxy_get_shared_data(key, keyLength, RETURN_DATA, RETURN_SIZE, RETURN_SCALAR);
+  if (status == Status.NotFound) return null;
+  if (status != Status.Ok) throw new Error(callFailed("proxy_get_shared_data", quote(String.UTF8.decodeUnsafe(key, keyLength)), status));
+  const cas = load<u32>(RETURN_SCALAR);
+  return new SharedValue(takeBytes(), cas);
+}
+
 // @ts-ignore: decorator
 @external("env", "proxy_set_shared_data")
 declare function proxy_set_shared_data(key: usize, keySize: usize, value: usize, valueSize: usize, cas: u32): u32;
@@ -57,4 +69,16 @@ export function setSharedData(key: string, value: ArrayBuffer | null, cas: u32 =
   if (status == Status.CasMismatch) return CasResult.Mismatch;
   if (status == Status.InternalFailure) return CasResult.Refused;
   throw new Error(callFailed("proxy_set_shared_data", quote(key) + ", " + size.toString() + " bytes, cas " + cas.toString(), status));
+}
+
+/** `setSharedData` for a key already UTF-8 encoded at `key` (`keyLength` bytes). */
+export function setSharedDataAt(key: usize, keyLength: usize, value: ArrayBuffer | null, cas: u32 = 0): CasResult {
+  const data = value === null ? 0 : changetype<usize>(value);
+  const size = value === null ? 0 : <usize>value.byteLength;
+  const status = proxy_set_shared_data(key, keyLength, data, size, cas);
+  if (status == Status.Ok) return CasResult.Ok;
+  if (status == Status.CasMismatch) return CasResult.Mismatch;
+  if (status == Status.InternalFailure) return CasResult.Refused;
+  const what = quote(String.UTF8.decodeUnsafe(key, keyLength)) + ", " + size.toString() + " bytes, cas " + cas.toString();
+  throw new Error(callFailed("proxy_set_shared_data", what, status));
 }
