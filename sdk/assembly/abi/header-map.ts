@@ -11,34 +11,30 @@ import { dropReturned, KEY, RETURN_DATA, RETURN_SIZE, returnedSize, takeBytes, t
 @external("env", "proxy_get_header_map_value")
 declare function proxy_get_header_map_value(map: u32, key: usize, keySize: usize, returnValue: usize, returnSize: usize): u32;
 
-/** The first value of `name` in `map`, or null when absent (NOT_FOUND). */
-export function getHeaderMapValue(map: MapType, name: string): string | null {
+/** Asks for `name` in `map`: true when found, its value then waiting in the return slots. */
+function fetchHeaderMapValue(map: MapType, name: string): bool {
   const key = KEY.encode(name);
   const status = proxy_get_header_map_value(map, key, KEY.length, RETURN_DATA, RETURN_SIZE);
-  if (status == Status.Ok) return takeString();
-  if (status == Status.NotFound) return null;
+  if (status == Status.Ok) return true;
+  if (status == Status.NotFound) return false;
   throw new Error(callFailed("proxy_get_header_map_value", mapName(map) + ", " + quote(name), status));
+}
+
+/** The first value of `name` in `map`, or null when absent (NOT_FOUND). */
+export function getHeaderMapValue(map: MapType, name: string): string | null {
+  return fetchHeaderMapValue(map, name) ? takeString() : null;
 }
 
 /** The first value of `name` in `map` as its bytes (no UTF-16 decoding), or null when absent. */
 export function getHeaderMapValueBytes(map: MapType, name: string): ArrayBuffer | null {
-  const key = KEY.encode(name);
-  const status = proxy_get_header_map_value(map, key, KEY.length, RETURN_DATA, RETURN_SIZE);
-  if (status == Status.Ok) return takeBytes();
-  if (status == Status.NotFound) return null;
-  throw new Error(callFailed("proxy_get_header_map_value", mapName(map) + ", " + quote(name), status));
+  return fetchHeaderMapValue(map, name) ? takeBytes() : null;
 }
 
 /** Whether `map` has `name`, without decoding the value. */
 export function hasHeaderMapValue(map: MapType, name: string): bool {
-  const key = KEY.encode(name);
-  const status = proxy_get_header_map_value(map, key, KEY.length, RETURN_DATA, RETURN_SIZE);
-  if (status == Status.Ok) {
-    dropReturned();
-    return true;
-  }
-  if (status == Status.NotFound) return false;
-  throw new Error(callFailed("proxy_get_header_map_value", mapName(map) + ", " + quote(name), status));
+  if (!fetchHeaderMapValue(map, name)) return false;
+  dropReturned();
+  return true;
 }
 
 // @ts-ignore: decorator

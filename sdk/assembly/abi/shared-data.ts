@@ -31,12 +31,7 @@ declare function proxy_get_shared_data(key: usize, keySize: usize, returnValue: 
 
 /** The value under `key` and its cas, or null when the key was never set. Allowed in any callback (not during module start). */
 export function getSharedData(key: string): SharedValue | null {
-  const ptr = KEY.encode(key);
-  const status = proxy_get_shared_data(ptr, KEY.length, RETURN_DATA, RETURN_SIZE, RETURN_SCALAR);
-  if (status == Status.NotFound) return null;
-  if (status != Status.Ok) throw new Error(callFailed("proxy_get_shared_data", quote(key), status));
-  const cas = load<u32>(RETURN_SCALAR);
-  return new SharedValue(takeBytes(), cas);
+  return getSharedDataAt(KEY.encode(key), KEY.length);
 }
 
 /**
@@ -61,20 +56,13 @@ declare function proxy_set_shared_data(key: usize, keySize: usize, value: usize,
  * in any callback (not during module start).
  */
 export function setSharedData(key: string, value: ArrayBuffer | null, cas: u32 = 0): CasResult {
-  const ptr = KEY.encode(key);
-  const data = value === null ? 0 : changetype<usize>(value);
-  const size = value === null ? 0 : <usize>value.byteLength;
-  const status = proxy_set_shared_data(ptr, KEY.length, data, size, cas);
-  if (status == Status.Ok) return CasResult.Ok;
-  if (status == Status.CasMismatch) return CasResult.Mismatch;
-  if (status == Status.InternalFailure) return CasResult.Refused;
-  throw new Error(callFailed("proxy_set_shared_data", quote(key) + ", " + size.toString() + " bytes, cas " + cas.toString(), status));
+  return setSharedDataAt(KEY.encode(key), KEY.length, value, cas);
 }
 
 /** `setSharedData` for a key already UTF-8 encoded at `key` (`keyLength` bytes). */
 export function setSharedDataAt(key: usize, keyLength: usize, value: ArrayBuffer | null, cas: u32 = 0): CasResult {
-  const data = value === null ? 0 : changetype<usize>(value);
-  const size = value === null ? 0 : <usize>value.byteLength;
+  const data = value === null ? <usize>0 : changetype<usize>(value);
+  const size = value === null ? <usize>0 : <usize>value.byteLength;
   const status = proxy_set_shared_data(key, keyLength, data, size, cas);
   if (status == Status.Ok) return CasResult.Ok;
   if (status == Status.CasMismatch) return CasResult.Mismatch;
