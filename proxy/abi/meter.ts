@@ -1,11 +1,11 @@
 /**
  * CPU budgets for filters by fuel metering. At load, the module is rewritten with binaryen:
  * its `log-execution` pass puts a call at every function entry, loop header and return; the
- * call target is then replaced by a tiny internal function that decrements an exported i32
- * global and executes `unreachable` once it goes negative, and the `inlining` pass folds it
- * into each site. The host sets the global to the budget before every callback, so an
- * infinite loop in any callback stops within its budget, and a trap with the counter below
- * zero is reported as "CPU budget exhausted" rather than as a guest trap.
+ * call target is then replaced by a tiny internal function that decrements an i32 global and
+ * executes `unreachable` once it goes negative, and the `inlining` pass folds it into each
+ * site. The host refills the global (through the exported `weir_set_fuel`) before every
+ * callback, so an infinite loop in any callback stops within its budget, and a trap after
+ * the budget ran out is reported as "CPU budget exhausted" rather than as a guest trap.
  *
  * The counter is the module's own global (V8 reaches an imported mutable global through an
  * extra indirection on every access), initialized from an imported immutable one

@@ -156,7 +156,8 @@ export class FilterVm {
     const wasi = createWasiImports(this);
     imports.wasi_snapshot_preview1 = wasi;
     imports.wasi_unstable = wasi;
-    // Metered modules import their fuel counter; it is full before the start section runs.
+    // Metered modules import their budget (so it is in place before the start section runs)
+    // and the flag they set when they run out.
     const metered = WebAssembly.Module.imports(module).some((i) => i.module === FUEL_MODULE);
     if (metered) {
       this.#fuelExhausted = new WebAssembly.Global({ value: "i32", mutable: true }, 0);

@@ -5,6 +5,7 @@
  */
 
 import type * as Abi from "../../proxy/abi/index.ts";
+import { HOST_BENCH_REQUEST as REQUEST, HOST_BENCH_RESPONSE as RESPONSE } from "./host-request.ts";
 
 declare const Deno: { args: string[]; readFile(path: string): Promise<Uint8Array> } | undefined;
 
@@ -21,25 +22,6 @@ async function read(path: string): Promise<Uint8Array> {
   const { readFile } = await import("node:fs/promises");
   return new Uint8Array(await readFile(path));
 }
-
-const REQUEST: [string, string][] = [
-  [":method", "GET"],
-  [":path", "/api/v1/items?limit=10"],
-  [":authority", "app.internal"],
-  [":scheme", "http"],
-  ["user-agent", "bench/1.0"],
-  ["accept", "application/json"],
-  ["x-request-id", "0f6b9a4e-6b1c-4c64-9b43-1c2f1a6d8e11"],
-  ["authorization", "Bearer abc.def.ghi"],
-  ["x-b3-traceid", "80f198ee56343ba864fe8b2a57d3eff7"],
-  ["cookie", "session=1234"],
-  ["content-type", "application/json"],
-];
-const RESPONSE: [string, string][] = [
-  [":status", "200"],
-  ["content-type", "application/json"],
-  ["content-length", "42"],
-];
 
 async function measure(name: string, file: string, metered: boolean): Promise<{ filter: string; metered: boolean; usPerStream: number }> {
   const host = createHost({ logger: () => {} });

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { buildHelloFilter } from "../../bin/commands/hello-filter.ts";
 import type * as Abi from "../../proxy/abi/index.ts";
 import { buildAssemblyScript } from "../../sdk/build/assemblyscript.ts";
+import { HOST_BENCH_REQUEST as REQUEST, HOST_BENCH_RESPONSE as RESPONSE } from "../bench/host-request.ts";
 import { SDK_BUILD } from "../support/build-as.ts";
 import { buildSdkFilter, REPO_ROOT } from "./support.ts";
 
@@ -36,25 +37,6 @@ const FILTERS: [string, string, () => Promise<Uint8Array>][] = [
   ["gcore-hello", "G-Core SDK: examples/hello-filter itself", async () => (await buildHelloFilter()).bytes],
   ["raw-headers", "raw ABI: read 10 headers, add 2", () => benchFilter("raw-headers")],
   ["weir-headers", "weir SDK: read 10 headers, add 2", () => buildSdkFilter("headers-bench")],
-];
-
-const REQUEST: [string, string][] = [
-  [":method", "GET"],
-  [":path", "/api/v1/items?limit=10"],
-  [":authority", "app.internal"],
-  [":scheme", "http"],
-  ["user-agent", "bench/1.0"],
-  ["accept", "application/json"],
-  ["x-request-id", "0f6b9a4e-6b1c-4c64-9b43-1c2f1a6d8e11"],
-  ["authorization", "Bearer abc.def.ghi"],
-  ["x-b3-traceid", "80f198ee56343ba864fe8b2a57d3eff7"],
-  ["cookie", "session=1234"],
-  ["content-type", "application/json"],
-];
-const RESPONSE: [string, string][] = [
-  [":status", "200"],
-  ["content-type", "application/json"],
-  ["content-length", "42"],
 ];
 
 type Run = (n: number) => void;

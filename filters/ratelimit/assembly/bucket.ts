@@ -69,8 +69,7 @@ export function slotName(d: Descriptor, n: u32): string {
 export function acquire(d: Descriptor, key: Key, now: i64): Outcome {
   const first = <u32>(key.hash % <u64>d.maxKeys);
   let second = <u32>((key.hash >> 32) % <u64>d.maxKeys);
-  if (second == first) second = (first + 1) % d.maxKeys;
-  if (d.maxKeys == 1) second = first;
+  if (second == first) second = (first + 1) % d.maxKeys; // stays first when maxKeys is 1
   const firstLength = slotKey(d, first, firstKey);
   let secondLength: usize = 0; // written only when needed
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
