@@ -13,7 +13,8 @@ import type { PropertyValue } from "../../abi/properties.ts";
 import type { LocalReply, StreamInfo } from "../../abi/types.ts";
 import { concatChunks } from "../bytes.ts";
 import { FilterChain } from "../filter-chain.ts";
-import { BodyChannel } from "./body-channel.ts";
+import { Abort } from "./abort.ts";
+import { BodyChannel, type BodySink } from "./body-channel.ts";
 import { type RequestLimits, rejectRequest, validateRequest } from "./request-limits.ts";
 import type { RetryPolicy, RouteDecision, RoutePolicy, Router, Upstreams } from "./routing-types.ts";
 import { type DownstreamRequest, type ProxyResponse, UpstreamError, type UpstreamResponse } from "./types.ts";
@@ -92,7 +93,7 @@ export function handleRequest(req: DownstreamRequest, deps: ProxyStreamDeps): Pr
   return new ProxyStream(req, deps).start();
 }
 
-class ProxyStream {
+class ProxyStream implements BodySink {
   #req: DownstreamRequest;
   #deps: ProxyStreamDeps;
   #chain: FilterChain;
@@ -120,7 +121,7 @@ class ProxyStream {
   #retainedBytes = 0;
   #requestEnded = false;
   #requestEndWaiters: (() => void)[] = [];
-  #attempt: AbortController | undefined;
+  #attempt: Abort | undefined;
   /** A filter asked for another attempt while the response headers were in the chain. */
   #filterRetry: { delayMs: number | undefined; release: () => void } | undefined;
   #routeTimer: unknown;
@@ -129,6 +130,10 @@ class ProxyStream {
   // bytes came out of them toward the upstream, i.e. what a filter (or a held header section) buffers.
   #heldBytes = 0;
   #tooLarge = false;
+  /** The upstream response whose body is being delivered, and the end of that delivery. */
+  #upstreamResponse: UpstreamResponse | undefined;
+  #upstreamBody: BodyChannel | undefined;
+  #delivered: ((retry: boolean) => void) | undefined;
 
   constructor(req: DownstreamRequest, deps: ProxyStreamDeps) {
     this.#req = req;
@@ -296,7 +301,7 @@ class ProxyStream {
       // weir.attempt, and the attempt header the retry filter set, follow every attempt.
       for (const stream of this.#chain.streams) stream.attempt = this.#attempts;
       if (this.#attempts > 1 && headers.has(ATTEMPT_HEADER)) headers.set(ATTEMPT_HEADER, String(this.#attempts));
-      const controller = new AbortController();
+      const controller = new Abort();
       this.#attempt = controller;
       let perTry: unknown;
       if (perTryMs > 0) perTry = this.#deps.setTimeout(() => controller.abort(new UpstreamError("UT", "per-try timeout")), perTryMs);
@@ -459,8 +464,9 @@ class ProxyStream {
   }
 
   /** Hands the response to the filters; resolves true when a filter asked for a retry instead. */
-  async #deliver(response: UpstreamResponse): Promise<boolean> {
+  #deliver(response: UpstreamResponse): Promise<boolean> | boolean {
     this.#upstreamHost = response.endpoint;
+    this.#upstreamResponse = response;
     const headers = new HeaderMap();
     headers.add(":status", String(response.status));
     for (const [name, value] of response.headers) {
@@ -478,24 +484,63 @@ class ProxyStream {
       this.#attempt = undefined; // complete: nothing left to abort
       return false;
     }
-    try {
-      for await (const chunk of body) {
-        if (this.#done || (this.#chain.finished && !this.#responded)) return false;
-        this.#chain.responseData(chunk, false);
-        if (this.#out) await this.#out.ready();
-        if (this.#done) return false;
-      }
-      // The attempt is complete: nothing left to abort (creating the abort reason costs a stack trace).
-      this.#attempt = undefined;
-      const trailers = response.trailers();
+    const channel = BodyChannel.from(body);
+    this.#upstreamBody = channel;
+    return new Promise<boolean>((resolve) => {
+      this.#delivered = resolve;
+      channel.subscribe(this);
+    });
+  }
+
+  // ---- the upstream response body, taken by callbacks (BodySink) ------------------------
+
+  /** A chunk of the upstream response body. */
+  data(chunk: Uint8Array): void {
+    if (this.#done || (this.#chain.finished && !this.#responded)) {
+      this.#upstreamBody?.cancel();
+      this.#bodyDelivered();
+      return;
+    }
+    this.#chain.responseData(chunk, false);
+    if (this.#done) {
+      this.#upstreamBody?.cancel();
+      this.#bodyDelivered();
+      return;
+    }
+    // The client is behind: hold the upstream until it catches up.
+    const out = this.#out;
+    if (out?.full) {
+      this.#upstreamBody?.pause();
+      out.onDrain ??= () => this.#upstreamBody?.resume();
+    }
+  }
+
+  /** The upstream response body ended. */
+  end(): void {
+    // The attempt is complete: nothing left to abort (creating the abort reason costs a stack trace).
+    this.#attempt = undefined;
+    const trailers = this.#upstreamResponse?.trailers();
+    if (!this.#done) {
       if (trailers !== undefined && trailers.size > 0) this.#chain.responseTrailers(trailers);
       else this.#chain.responseData(EMPTY, true);
-    } catch (err) {
-      // The upstream reset mid-body: the client cannot get a whole response any more.
+    }
+    this.#bodyDelivered();
+  }
+
+  /** The upstream reset mid-body: the client cannot get a whole response any more. */
+  error(err: unknown): void {
+    if (!this.#done) {
       this.#flags.add("UR");
       this.#reset(`upstream reset mid-response: ${(err as Error)?.message ?? err}`);
     }
-    return false;
+    this.#bodyDelivered();
+  }
+
+  #bodyDelivered(): void {
+    const resolve = this.#delivered;
+    this.#delivered = undefined;
+    this.#upstreamBody = undefined;
+    resolve?.(false);
   }
 
   /**
@@ -701,6 +746,6 @@ class ProxyStream {
 function drain(response: UpstreamResponse | undefined): void {
   const body = response?.body;
   if (body === null || body === undefined) return;
-  const iterator = body[Symbol.asyncIterator]();
-  void iterator.return?.();
+  if (body instanceof BodyChannel) body.cancel();
+  else void body[Symbol.asyncIterator]().return?.();
 }

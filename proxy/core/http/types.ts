@@ -6,6 +6,7 @@
  */
 
 import type { HeaderMap } from "../../abi/header-map.ts";
+import type { AbortLike } from "./abort.ts";
 
 /** A request as the listener received it. */
 export interface DownstreamRequest {
@@ -36,8 +37,8 @@ export interface DownstreamRequest {
   localAddress: string;
   localPort: number;
   tls?: { version?: string; serverName?: string; peerUriSans?: string[]; peerDnsSans?: string[]; peerSubject?: string };
-  /** Aborts when the client goes away. */
-  signal: AbortSignal;
+  /** Aborts when the client goes away (an AbortSignal, or the core's lighter `Abort`). */
+  signal: AbortLike;
 }
 
 /** What the adapter writes back. The body iterable ends (or is cancelled) when the exchange is over. */
@@ -64,7 +65,8 @@ export interface UpstreamRequest {
    * upgraded connection and the connection's bytes back as the response body.
    */
   upgrade?: string;
-  signal: AbortSignal;
+  /** Aborts the attempt; the reason is an `UpstreamError` saying why (timeout, the client left). */
+  signal: AbortLike;
   /** Per-attempt limits in ms (0 = none). */
   connectTimeoutMs: number;
   headersTimeoutMs: number;

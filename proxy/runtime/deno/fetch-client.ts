@@ -24,6 +24,7 @@
  */
 
 import type { EndpointClient } from "../../core/cluster-manager.ts";
+import { type AbortLike, toAbortSignal } from "../../core/http/abort.ts";
 import { UpstreamError, type UpstreamFailure, type UpstreamRequest } from "../../core/http/types.ts";
 import { chunksOf } from "./web-exchange.ts";
 
@@ -78,7 +79,7 @@ function once(chunk: Uint8Array): AsyncIterable<Uint8Array> {
 }
 
 /** Reads a declared-length body whole, so `fetch` sends it with its length instead of chunked. */
-async function collect(body: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<Uint8Array> {
+async function collect(body: AsyncIterable<Uint8Array>, signal: AbortLike): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let length = 0;
   const aborted = new Promise<never>((_, reject) => {
@@ -137,7 +138,7 @@ export function createFetchClient(endpoint: string, options: FetchClientOptions)
         }
       }
       const body = requestBody(source);
-      let signal = request.signal;
+      let signal = toAbortSignal(request.signal);
       let timer: ReturnType<typeof setTimeout> | undefined;
       if (request.headersTimeoutMs > 0) {
         const timeout = new AbortController();

@@ -8,6 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerOptions, ty
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { HeaderMap } from "../../abi/header-map.ts";
+import { Abort } from "../../core/http/abort.ts";
+import { BodyChannel, type BodySink } from "../../core/http/body-channel.ts";
 import type { DownstreamRequest, ProxyResponse } from "../../core/http/types.ts";
 
 export type RequestHandler = (req: DownstreamRequest) => Promise<ProxyResponse>;
@@ -79,7 +81,7 @@ export function toDownstream(req: IncomingMessage, res: ServerResponse): Downstr
   const { headers, headerCase } = readRawHeaders(req.rawHeaders);
   const length = req.headers["content-length"];
   const hasBody = (length !== undefined && length !== "0") || req.headers["transfer-encoding"] !== undefined;
-  const controller = new AbortController();
+  const controller = new Abort();
   res.on("close", () => {
     if (!res.writableFinished) controller.abort();
   });
@@ -101,22 +103,49 @@ export function toDownstream(req: IncomingMessage, res: ServerResponse): Downstr
   };
 }
 
-export async function write(res: ServerResponse, response: ProxyResponse): Promise<void> {
+/** Writes the response: the head now, the body as the core pushes it, pausing it while the socket is full. */
+export function write(res: ServerResponse, response: ProxyResponse): void {
   const flat: string[] = [];
   const h = response.headers;
   for (let i = 0; i < h.size; i++) flat.push(h.nameAt(i), h.valueAt(i));
   res.writeHead(response.status, flat);
   const body = response.body;
-  if (body === null) {
-    res.end();
-    return;
+  if (body === null) res.end();
+  else {
+    const channel = BodyChannel.from(body);
+    channel.subscribe(new ResponseWriter(res, response, channel));
   }
-  for await (const chunk of body) {
-    if (!res.write(chunk)) await new Promise((resolve) => res.once("drain", resolve));
+}
+
+/** The response body's way to the socket. A class, not callbacks in a literal: one per request. */
+class ResponseWriter implements BodySink {
+  readonly #res: ServerResponse;
+  readonly #response: ProxyResponse;
+  readonly #channel: BodyChannel;
+
+  constructor(res: ServerResponse, response: ProxyResponse, channel: BodyChannel) {
+    this.#res = res;
+    this.#response = response;
+    this.#channel = channel;
   }
-  const trailers = response.trailers();
-  if (trailers !== undefined) res.addTrailers(trailers.entries());
-  res.end();
+
+  data(chunk: Uint8Array): void {
+    if (this.#res.write(chunk)) return;
+    // The socket is full: hold the body until it drains.
+    const channel = this.#channel;
+    channel.pause();
+    this.#res.once("drain", () => channel.resume());
+  }
+
+  end(): void {
+    const trailers = this.#response.trailers();
+    if (trailers !== undefined) this.#res.addTrailers(trailers.entries());
+    this.#res.end();
+  }
+
+  error(): void {
+    this.#res.destroy();
+  }
 }
 
 // ---- bad input: what node:http's parser (llhttp) refuses never reaches the core ---------------

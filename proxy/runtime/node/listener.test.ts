@@ -16,7 +16,7 @@ import { type AddressInfo, createServer as createNetServer, connect as netConnec
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { HeaderMap } from "../../abi/header-map.ts";
 import { parseConfig } from "../../core/config/load.ts";
 import { WeirProxy } from "../../core/proxy.ts";
@@ -146,6 +146,9 @@ const seen: IncomingMessage[] = [];
 /** The app's side of each WebSocket connection. */
 const appTunnels: Duplex[] = [];
 let releaseStream: (() => void) | undefined;
+/** Bytes the app has handed its socket for `/big` (it honours backpressure). */
+let bigWritten = 0;
+const BIG_BYTES = 64 * 1024 * 1024;
 let proxy: WeirProxy;
 let ports: { main: number; tls: number; egress: number; h1only: number };
 let tlsMaterial: { cert: string; key: string } | undefined;
@@ -159,6 +162,21 @@ function startApp(): Promise<void> {
       res.writeHead(200, { "content-type": "text/plain" });
       res.write("first;");
       releaseStream = () => res.end("second");
+      return;
+    }
+    if (req.url === "/big") {
+      // As fast as the socket takes it, stopping whenever it is full.
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(BIG_BYTES) });
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      bigWritten = 0;
+      const pump = () => {
+        while (bigWritten < BIG_BYTES) {
+          bigWritten += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        res.end();
+      };
+      pump();
       return;
     }
     if (req.url === "/trailers") {
@@ -352,6 +370,28 @@ describe("one cleartext port, HTTP/1.1 and h2c", () => {
       expect(rest).toBe("second");
     } finally {
       session.close();
+    }
+  });
+
+  it("holds a fast app back while the client does not read, and then delivers every byte", async () => {
+    const socket = netConnect(ports.h1only, "127.0.0.1");
+    try {
+      await new Promise((r) => socket.once("connect", r));
+      socket.write("GET /big HTTP/1.1\r\nHost: app\r\n\r\n");
+      const first = await new Promise<Buffer>((resolve) => socket.once("data", resolve));
+      socket.pause();
+      expect(first.toString("latin1")).toMatch(/^HTTP\/1\.1 200/);
+      await new Promise((r) => setTimeout(r, 500));
+      // Socket buffers on both hops hold some MiB; without backpressure the proxy would read all 64.
+      const whilePaused = bigWritten;
+      expect(whilePaused).toBeLessThan(BIG_BYTES / 2);
+      let received = first.length - first.indexOf("\r\n\r\n") - 4;
+      socket.on("data", (c: Buffer) => (received += c.length));
+      socket.resume();
+      await vi.waitFor(() => expect(received).toBe(BIG_BYTES), { timeout: 20_000, interval: 20 });
+      expect(bigWritten).toBe(BIG_BYTES);
+    } finally {
+      socket.destroy();
     }
   });
 
