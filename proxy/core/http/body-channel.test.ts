@@ -11,8 +11,14 @@ class Recorder implements BodySink {
   ended = false;
   failed: unknown;
   onData: ((chunk: Uint8Array) => void) | undefined;
-  data(chunk: Uint8Array): void {
+  /** The chunks that came with their end. */
+  lastWithEnd = 0;
+  data(chunk: Uint8Array, end: boolean): void {
     this.chunks.push(chunk);
+    if (end) {
+      this.lastWithEnd++;
+      this.ended = true;
+    }
     this.onData?.(chunk);
   }
   end(): void {
@@ -99,6 +105,26 @@ describe("BodyChannel, taken by a subscribed sink", () => {
     await waiting;
     expect(channel.push(bytes("late"))).toBe(false);
     expect(finished).toEqual([true]);
+  });
+
+  it("hands the last chunk with its end in one call, pushed together or queued", () => {
+    const direct = new BodyChannel();
+    const sink = new Recorder();
+    let ends = 0;
+    sink.end = () => ends++;
+    direct.subscribe(sink);
+    direct.push(bytes("a"));
+    direct.push(bytes("b"), true);
+    expect(text(sink.chunks)).toBe("ab");
+    expect(sink.lastWithEnd).toBe(1);
+    expect(ends).toBe(0);
+
+    const queued = new BodyChannel();
+    queued.push(bytes("x"));
+    queued.end();
+    const late = new Recorder();
+    queued.subscribe(late);
+    expect(late.lastWithEnd).toBe(1);
   });
 
   it("has one consumer", () => {

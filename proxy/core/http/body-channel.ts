@@ -16,8 +16,12 @@ const HIGH_WATER = 256 * 1024;
 
 /** Where a subscribed consumer gets the body. */
 export interface BodySink {
-  data(chunk: Uint8Array): void;
-  /** The body ended; nothing follows. */
+  /**
+   * A chunk; `end` when it is the last one, known as it is handed over (the producer pushed it
+   * with its end, or the end was queued behind it) — then `end()` is not called.
+   */
+  data(chunk: Uint8Array, end: boolean): void;
+  /** The body ended after the chunks already handed over; nothing follows. */
   end(): void;
   /** The producer failed; nothing follows. */
   error(err: unknown): void;
@@ -70,18 +74,40 @@ export class BodyChannel implements AsyncIterable<Uint8Array> {
   /** Called each time the queue falls back below the high-water mark (the producer may push again). */
   onDrain: (() => void) | undefined;
 
-  /** Queues or delivers a chunk; false when the consumer is behind (past the high-water mark). */
-  push(chunk: Uint8Array): boolean {
+  /**
+   * Queues or delivers a chunk, and with `end` ends the body after it (a producer that knows
+   * its last chunk lets the consumer take both in one call). False when the consumer is behind
+   * (past the high-water mark).
+   */
+  push(chunk: Uint8Array, end = false): boolean {
     if (this.#ended || this.#cancelled) return false;
-    if (chunk.byteLength === 0) return true;
+    if (chunk.byteLength === 0) {
+      if (end) this.end();
+      return true;
+    }
     if (this.#sink !== undefined && !this.#paused && !this.#flushing && this.#queue.length === 0) {
-      this.#sink.data(chunk);
+      if (end) {
+        this.#ended = true;
+        this.#finish().data(chunk, true);
+        this.onFinish?.(false);
+        return true;
+      }
+      this.#sink.data(chunk, false);
       return !this.#cancelled;
     }
     this.#queue.push(chunk);
     this.#queued += chunk.byteLength;
+    if (end) this.#ended = true;
     this.#notify();
     return this.#queued < HIGH_WATER;
+  }
+
+  /** Marks the body as taken and detaches the sink, returning it. */
+  #finish(): BodySink {
+    this.#finished = true;
+    const sink = this.#sink as BodySink;
+    this.#sink = undefined;
+    return sink;
   }
 
   end(): void {
@@ -168,13 +194,16 @@ export class BodyChannel implements AsyncIterable<Uint8Array> {
       while (!this.#paused && !this.#cancelled && this.#sink !== undefined) {
         if (this.#queue.length > 0) {
           const chunk = this.#take();
-          this.#sink.data(chunk);
+          if (this.#queue.length === 0 && this.#ended && this.#error === undefined) {
+            this.#finish().data(chunk, true);
+            this.onFinish?.(false);
+            return;
+          }
+          this.#sink.data(chunk, false);
           continue;
         }
         if (this.#ended && !this.#finished) {
-          this.#finished = true;
-          const sink = this.#sink;
-          this.#sink = undefined;
+          const sink = this.#finish();
           if (this.#error !== undefined) sink.error(this.#error);
           else sink.end();
           this.onFinish?.(this.#error !== undefined);

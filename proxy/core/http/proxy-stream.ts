@@ -220,8 +220,8 @@ class ProxyStream implements BodySink {
       responseHeaders: (headers: HeaderMap, end: boolean) => this.#respond(headers, end),
       responseData: (chunk: Uint8Array, end: boolean) => {
         this.#bytesOut += chunk.byteLength;
-        this.#out?.push(chunk);
-        if (end) this.#out?.end();
+        if (end) this.#out?.push(chunk, true);
+        else this.#out?.push(chunk);
       },
       responseTrailers: (trailers: HeaderMap) => {
         this.#trailers = trailers;
@@ -494,14 +494,28 @@ class ProxyStream implements BodySink {
 
   // ---- the upstream response body, taken by callbacks (BodySink) ------------------------
 
-  /** A chunk of the upstream response body. */
-  data(chunk: Uint8Array): void {
+  /** A chunk of the upstream response body; `end` when it is the last. */
+  data(chunk: Uint8Array, end: boolean): void {
     if (this.#done || (this.#chain.finished && !this.#responded)) {
       this.#upstreamBody?.cancel();
       this.#bodyDelivered();
       return;
     }
+    if (end) {
+      // The last chunk and the end in one pass through the filters (one on_response_body each).
+      const trailers = this.#upstreamResponse?.trailers();
+      if (trailers === undefined || trailers.size === 0) {
+        this.#attempt = undefined;
+        this.#chain.responseData(chunk, true);
+        this.#bodyDelivered();
+        return;
+      }
+    }
     this.#chain.responseData(chunk, false);
+    if (end) {
+      this.end();
+      return;
+    }
     if (this.#done) {
       this.#upstreamBody?.cancel();
       this.#bodyDelivered();

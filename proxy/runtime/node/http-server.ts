@@ -129,7 +129,16 @@ class ResponseWriter implements BodySink {
     this.#channel = channel;
   }
 
-  data(chunk: Uint8Array): void {
+  data(chunk: Uint8Array, end: boolean): void {
+    if (end) {
+      // The last chunk: one write with the end (trailers come after the body, so only without them).
+      if (this.#response.trailers() === undefined) this.#res.end(chunk);
+      else {
+        this.#res.write(chunk);
+        this.end();
+      }
+      return;
+    }
     if (this.#res.write(chunk)) return;
     // The socket is full: hold the body until it drains.
     const channel = this.#channel;

@@ -76,6 +76,8 @@ class Attempt {
   #settled = false;
   #body: BodyChannel | undefined;
   #trailers: HeaderMap | undefined;
+  /** Body bytes still to come by the response's Content-Length (-1: not declared). */
+  #remaining = -1;
   readonly #onAbort = () => this.#cancel(this.#request.signal.reason);
 
   constructor(
@@ -115,7 +117,12 @@ class Attempt {
   onHeaders(status: number, raw: Buffer[], resume: () => void): boolean {
     if (status < 200) return true; // 1xx informational: the final response follows
     const headers: [string, string][] = [];
-    for (let i = 0; i < raw.length; i += 2) headers.push([raw[i].toString("latin1"), raw[i + 1].toString("latin1")]);
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i].toString("latin1");
+      const value = raw[i + 1].toString("latin1");
+      if (name.length === 14 && name.toLowerCase() === "content-length") this.#remaining = Number(value);
+      headers.push([name, value]);
+    }
     const method = this.#request.method;
     let body: BodyChannel | null = null;
     if (method !== "HEAD" && status !== 204 && status !== 304) {
@@ -133,7 +140,11 @@ class Attempt {
   }
 
   onData(chunk: Buffer): boolean {
-    return this.#body === undefined || this.#body.push(chunk);
+    if (this.#body === undefined) return true;
+    // The chunk that completes a declared length goes with the end: the filters and the client
+    // take both at once, instead of the chunk and then an empty end.
+    if (this.#remaining > 0 && (this.#remaining -= chunk.byteLength) === 0) return this.#body.push(chunk, true);
+    return this.#body.push(chunk);
   }
 
   onComplete(raw: string[] | Buffer[] | null): void {
