@@ -15,7 +15,7 @@ import { DataStatus, HeadersStatus, TrailersStatus } from "../abi/enums.ts";
 import type { Filter } from "../abi/filter.ts";
 import { HeaderMap } from "../abi/header-map.ts";
 import type { HttpStream } from "../abi/stream.ts";
-import type { LocalReply, StreamInfo } from "../abi/types.ts";
+import type { LocalReply, StreamCallbacks, StreamInfo } from "../abi/types.ts";
 import { concatChunks } from "./bytes.ts";
 
 /** Where what passes the chain goes. */
@@ -39,48 +39,80 @@ export interface ChainSink {
 
 type Dir = "request" | "response";
 
-/** Per-direction iteration state. */
-interface Flow {
-  headers: HeaderMap | undefined;
-  headersEnd: boolean;
-  /** Index (in iteration order) of the filter holding headers, or -1 when they passed all. */
-  headersAt: number;
-  headersPassed: boolean;
-  /** Chunks held while headers are held somewhere. */
-  held: Uint8Array[];
-  heldEnd: boolean;
-  /** Index of the filter holding data (StopIteration*), or -1. */
-  dataAt: number;
-  dataEnd: boolean;
-  trailers: HeaderMap | undefined;
-  trailersAt: number;
-  /** Highest position the trailers got through (-1: none yet). */
-  trailersReached: number;
-  trailersPassed: boolean;
-  done: boolean;
+/** What a `Link` may do to its chain (set by FilterChain's static block, which can reach its private state). */
+let linkAccess: {
+  resume(chain: FilterChain, dir: Dir, i: number): void;
+  localReply(chain: FilterChain, reply: LocalReply, i: number): void;
+  reset(chain: FilterChain, details: string): void;
+  setUpstreamCluster(chain: FilterChain, cluster: string): void;
+  requestRetry(chain: FilterChain, delay: number | undefined, i: number): boolean;
+};
+
+/**
+ * One filter's callbacks into the chain, for the filter at position `i` (request order).
+ * A class rather than a literal of closures: one per filter per request.
+ */
+class Link implements StreamCallbacks {
+  readonly #chain: FilterChain;
+  readonly #i: number;
+
+  constructor(chain: FilterChain, i: number) {
+    this.#chain = chain;
+    this.#i = i;
+  }
+
+  continueRequest(): void {
+    linkAccess.resume(this.#chain, "request", this.#i);
+  }
+
+  /** Response positions run in reverse, over the filters the response path covers. */
+  continueResponse(): void {
+    linkAccess.resume(this.#chain, "response", this.#i);
+  }
+
+  sendLocalReply(reply: LocalReply): void {
+    linkAccess.localReply(this.#chain, reply, this.#i);
+  }
+
+  resetStream(details: string): void {
+    linkAccess.reset(this.#chain, details);
+  }
+
+  setUpstreamCluster(cluster: string): void {
+    linkAccess.setUpstreamCluster(this.#chain, cluster);
+  }
+
+  requestRetry(delayMs: number | undefined): boolean {
+    return linkAccess.requestRetry(this.#chain, delayMs, this.#i);
+  }
 }
 
-const newFlow = (): Flow => ({
-  headers: undefined,
-  headersEnd: false,
-  headersAt: -1,
-  headersPassed: false,
-  held: [],
-  heldEnd: false,
-  dataAt: -1,
-  dataEnd: false,
-  trailers: undefined,
-  trailersAt: -1,
-  trailersReached: -1,
-  trailersPassed: false,
-  done: false,
-});
+/** Per-direction iteration state (a class, not a literal: two per request; see ProxyStream). */
+class Flow {
+  headers: HeaderMap | undefined = undefined;
+  headersEnd = false;
+  /** Index (in iteration order) of the filter holding headers, or -1 when they passed all. */
+  headersAt = -1;
+  headersPassed = false;
+  /** Chunks held while headers are held somewhere. */
+  held: Uint8Array[] = [];
+  heldEnd = false;
+  /** Index of the filter holding data (StopIteration*), or -1. */
+  dataAt = -1;
+  dataEnd = false;
+  trailers: HeaderMap | undefined = undefined;
+  trailersAt = -1;
+  /** Highest position the trailers got through (-1: none yet). */
+  trailersReached = -1;
+  trailersPassed = false;
+  done = false;
+}
 
 export class FilterChain {
   readonly streams: HttpStream[];
   #sink: ChainSink;
-  #req = newFlow();
-  #res = newFlow();
+  #req = new Flow();
+  #res = new Flow();
   #replied = false;
   #ended = false;
   /** Index of the filter whose on_response_headers is running, or -1. */
@@ -93,26 +125,24 @@ export class FilterChain {
   constructor(filters: readonly Filter[], sink: ChainSink, info?: StreamInfo) {
     this.#sink = sink;
     this.#responseDepth = filters.length;
-    this.streams = filters.map((filter, i) =>
-      filter.createStream(
-        {
-          continueRequest: () => this.#resume("request", i),
-          // Response positions run in reverse, over the filters the response path covers.
-          continueResponse: () => this.#resume("response", this.#responseDepth - 1 - i),
-          sendLocalReply: (reply) => this.#localReply(reply, i),
-          resetStream: (details) => this.#reset(details),
-          setUpstreamCluster: (cluster) => sink.setUpstreamCluster?.(cluster),
-          // Only from this filter's own on_response_headers, and not after a local reply.
-          requestRetry: (delay) => {
-            if (this.#inResponseHeaders !== i || this.#replied) return false;
-            const accepted = sink.requestRetry?.(delay) ?? false;
-            if (accepted) this.#retryAccepted = true;
-            return accepted;
-          },
-        },
-        info,
-      ),
-    );
+    this.streams = filters.map((filter, i) => filter.createStream(new Link(this, i), info));
+  }
+
+  static {
+    // The links reach the chain's private state through these (see `Link`).
+    linkAccess = {
+      resume: (chain, dir, i) => chain.#resume(dir, dir === "request" ? i : chain.#responseDepth - 1 - i),
+      localReply: (chain, reply, i) => chain.#localReply(reply, i),
+      reset: (chain, details) => chain.#reset(details),
+      setUpstreamCluster: (chain, cluster) => chain.#sink.setUpstreamCluster?.(cluster),
+      requestRetry: (chain, delay, i) => {
+        // Only from this filter's own on_response_headers, and not after a local reply.
+        if (chain.#inResponseHeaders !== i || chain.#replied) return false;
+        const accepted = chain.#sink.requestRetry?.(delay) ?? false;
+        if (accepted) chain.#retryAccepted = true;
+        return accepted;
+      },
+    };
   }
 
   /** True once a filter answered or reset the stream: the upstream side should stop. */
@@ -160,7 +190,7 @@ export class FilterChain {
 
   /** Another upstream attempt is coming: every filter's response side starts over. */
   retryResponse(attempt: number): void {
-    this.#res = newFlow();
+    this.#res = new Flow();
     this.#responseDepth = this.streams.length;
     for (const stream of this.streams) stream.resetResponse(attempt);
   }
@@ -333,7 +363,7 @@ export class FilterChain {
     this.#sink.localReply?.(reply, this.streams[index].filter);
     // The reply travels back through the filters that let the request through (index-1 … 0).
     this.#responseDepth = index;
-    this.#res = newFlow();
+    this.#res = new Flow();
     const headers = new HeaderMap([[":status", String(reply.status)], ...reply.headers]);
     if (reply.body.byteLength > 0 && !headers.has("content-length")) headers.set("content-length", String(reply.body.byteLength));
     this.#res.headers = headers;

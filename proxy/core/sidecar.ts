@@ -78,6 +78,7 @@ export async function runSidecar(runtime: RuntimeAdapter, options: SidecarOption
     if (record.details === "direct_response") s.rq_direct_response.inc();
     if (record.details === "redirect") s.rq_redirect.inc();
     s.downstream_rq_time.record(record.durationMs);
+    if (!accessLog.enabled) return;
     const req = record.request;
     const headers = record.requestHeaders;
     accessLog.log(

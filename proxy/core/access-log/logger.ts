@@ -26,6 +26,8 @@ export interface AccessLoggerOptions {
 }
 
 export interface AccessLogger {
+  /** False for the format `off`: callers may skip building records. */
+  readonly enabled: boolean;
   /** Writes one line for `record` (nothing when the format is `off`). */
   log(record: AccessLogRecord): void;
 }
@@ -39,9 +41,10 @@ export interface AccessLogger {
  */
 export function createAccessLogger(options: AccessLoggerOptions): AccessLogger {
   const { sink, onError } = options;
-  if (options.format === "off") return { log() {} };
+  if (options.format === "off") return { enabled: false, log() {} };
   const format: CompiledFormat = options.format === "json" ? formatJson : compileFormat(options.textFormat ?? ENVOY_DEFAULT_FORMAT);
   return {
+    enabled: true,
     log(record) {
       try {
         sink.write(format(record));

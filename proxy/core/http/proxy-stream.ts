@@ -12,7 +12,7 @@ import { HeaderMap } from "../../abi/header-map.ts";
 import type { PropertyValue } from "../../abi/properties.ts";
 import type { LocalReply, StreamInfo } from "../../abi/types.ts";
 import { concatChunks } from "../bytes.ts";
-import { FilterChain } from "../filter-chain.ts";
+import { type ChainSink, FilterChain } from "../filter-chain.ts";
 import { Abort } from "./abort.ts";
 import { BodyChannel, type BodySink } from "./body-channel.ts";
 import { type RequestLimits, rejectRequest, validateRequest } from "./request-limits.ts";
@@ -93,7 +93,12 @@ export function handleRequest(req: DownstreamRequest, deps: ProxyStreamDeps): Pr
   return new ProxyStream(req, deps).start();
 }
 
-class ProxyStream implements BodySink {
+/**
+ * One exchange. It is the filter chain's sink (what passes the filters) and the upstream
+ * response body's (BodySink), and what filters read about it (StreamInfo): one object per
+ * request instead of literals of callbacks.
+ */
+class ProxyStream implements ChainSink, BodySink, StreamInfo {
   #req: DownstreamRequest;
   #deps: ProxyStreamDeps;
   #chain: FilterChain;
@@ -153,9 +158,8 @@ class ProxyStream implements BodySink {
     this.#headers = headers;
     // A tunnel's bytes are never replayed: keep none of them for retries.
     if (req.upgrade !== undefined) this.#retained = undefined;
-    const info: StreamInfo = { property: (path) => this.#property(path) };
     const filters = typeof deps.filters === "function" ? deps.filters(headers) : deps.filters;
-    this.#chain = new FilterChain(filters, this.#sink(), info);
+    this.#chain = new FilterChain(filters, this, this);
   }
 
   start(): Promise<ProxyResponse> {
@@ -197,43 +201,60 @@ class ProxyStream implements BodySink {
     for (const wake of this.#requestEndWaiters.splice(0)) wake();
   }
 
-  #sink() {
-    return {
-      requestHeaders: (headers: HeaderMap, end: boolean) => this.#route(headers, end),
-      requestData: (chunk: Uint8Array, end: boolean) => {
-        this.#heldBytes = 0; // bad input: the filters let body through, nothing is held back
-        if (chunk.byteLength > 0 && this.#retained !== undefined) {
-          this.#retainedBytes += chunk.byteLength;
-          if (this.#retainedBytes > (this.#deps.retainBodyBytes ?? 1024 * 1024)) this.#retained = undefined;
-          else this.#retained.push(chunk);
-        }
-        this.#upBody?.push(chunk);
-        if (end) {
-          this.#upBody?.end();
-          this.#requestDone();
-        }
-      },
-      requestTrailers: () => {
-        this.#upBody?.end();
-        this.#requestDone();
-      },
-      responseHeaders: (headers: HeaderMap, end: boolean) => this.#respond(headers, end),
-      responseData: (chunk: Uint8Array, end: boolean) => {
-        this.#bytesOut += chunk.byteLength;
-        if (end) this.#out?.push(chunk, true);
-        else this.#out?.push(chunk);
-      },
-      responseTrailers: (trailers: HeaderMap) => {
-        this.#trailers = trailers;
-        this.#out?.end();
-      },
-      reset: (details: string) => this.#reset(details),
-      localReply: (reply: LocalReply) => this.#filterReplied(reply),
-      setUpstreamCluster: (cluster: string) => {
-        this.#clusterOverride = cluster;
-      },
-      requestRetry: (delayMs: number | undefined) => this.#acceptFilterRetry(delayMs),
-    };
+  // ---- what passes the filter chain (ChainSink) --------------------------------------------
+
+  requestHeaders(headers: HeaderMap, end: boolean): void {
+    this.#route(headers, end);
+  }
+
+  requestData(chunk: Uint8Array, end: boolean): void {
+    this.#heldBytes = 0; // bad input: the filters let body through, nothing is held back
+    if (chunk.byteLength > 0 && this.#retained !== undefined) {
+      this.#retainedBytes += chunk.byteLength;
+      if (this.#retainedBytes > (this.#deps.retainBodyBytes ?? 1024 * 1024)) this.#retained = undefined;
+      else this.#retained.push(chunk);
+    }
+    this.#upBody?.push(chunk);
+    if (end) {
+      this.#upBody?.end();
+      this.#requestDone();
+    }
+  }
+
+  requestTrailers(): void {
+    this.#upBody?.end();
+    this.#requestDone();
+  }
+
+  responseHeaders(headers: HeaderMap, end: boolean): void {
+    this.#respond(headers, end);
+  }
+
+  responseData(chunk: Uint8Array, end: boolean): void {
+    this.#bytesOut += chunk.byteLength;
+    if (end) this.#out?.push(chunk, true);
+    else this.#out?.push(chunk);
+  }
+
+  responseTrailers(trailers: HeaderMap): void {
+    this.#trailers = trailers;
+    this.#out?.end();
+  }
+
+  reset(details: string): void {
+    this.#reset(details);
+  }
+
+  localReply(reply: LocalReply): void {
+    this.#filterReplied(reply);
+  }
+
+  setUpstreamCluster(cluster: string): void {
+    this.#clusterOverride = cluster;
+  }
+
+  requestRetry(delayMs: number | undefined): boolean {
+    return this.#acceptFilterRetry(delayMs);
   }
 
   #route(headers: HeaderMap, end: boolean): void {
@@ -711,8 +732,8 @@ class ProxyStream implements BodySink {
     });
   }
 
-  /** Properties the filters read about this stream (Envoy attribute names). */
-  #property(path: readonly string[]): PropertyValue | undefined {
+  /** Properties the filters read about this stream (Envoy attribute names): the filters' StreamInfo. */
+  property(path: readonly string[]): PropertyValue | undefined {
     const req = this.#req;
     switch (path.join(".")) {
       case "source.address":

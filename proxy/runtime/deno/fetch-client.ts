@@ -25,6 +25,7 @@
 
 import type { EndpointClient } from "../../core/cluster-manager.ts";
 import { type AbortLike, toAbortSignal } from "../../core/http/abort.ts";
+import { BodyChannel } from "../../core/http/body-channel.ts";
 import { UpstreamError, type UpstreamFailure, type UpstreamRequest } from "../../core/http/types.ts";
 import { chunksOf } from "./web-exchange.ts";
 
@@ -69,13 +70,11 @@ function requestBody(body: UpstreamRequest["body"]): BodyInit | null {
   );
 }
 
-/** One chunk as an async iterable. */
-function once(chunk: Uint8Array): AsyncIterable<Uint8Array> {
-  return {
-    async *[Symbol.asyncIterator]() {
-      yield chunk;
-    },
-  };
+/** One chunk as a whole, ended body: the core takes it in one call, with no async step. */
+function whole(chunk: Uint8Array): BodyChannel {
+  const body = new BodyChannel();
+  body.push(chunk, true);
+  return body;
 }
 
 /** Reads a declared-length body whole, so `fetch` sends it with its length instead of chunked. */
@@ -180,7 +179,7 @@ export function createFetchClient(endpoint: string, options: FetchClientOptions)
         void response.body?.cancel().catch(() => {});
       } else if (declared <= (options.bufferResponsesUpTo ?? 0)) {
         try {
-          responseBody = once(new Uint8Array(await response.arrayBuffer()));
+          responseBody = whole(new Uint8Array(await response.arrayBuffer()));
         } catch (err) {
           if (signal.aborted && signal.reason instanceof UpstreamError) throw signal.reason;
           throw new UpstreamError("UC", `${endpoint}: the response body failed: ${errorText(err).trim()}`, { cause: err, endpoint });

@@ -11,6 +11,9 @@
  */
 
 import { HeaderMap } from "../../abi/header-map.ts";
+import { concatChunks } from "../../core/bytes.ts";
+import { Abort, type AbortLike } from "../../core/http/abort.ts";
+import { BodyChannel, type BodySink } from "../../core/http/body-channel.ts";
 import type { DownstreamRequest, ProxyResponse } from "../../core/http/types.ts";
 
 /** Where a request came from and arrived, as the runtime reports it. */
@@ -55,7 +58,7 @@ export function localReply(status: number, text: string, extra?: Record<string, 
  * Converts a `Request` into the core's `DownstreamRequest`. The core checks the listener's
  * limits and HTTP's syntax rules itself (core/http/request-limits.ts), the same on every runtime.
  */
-export function toDownstream(request: Request, peer: Peer, signal: AbortSignal): DownstreamRequest {
+export function toDownstream(request: Request, peer: Peer, signal: AbortLike): DownstreamRequest {
   const headers = new HeaderMap();
   request.headers.forEach((value, name) => {
     headers.add(name, value);
@@ -148,21 +151,35 @@ export async function discard(body: AsyncIterable<Uint8Array>): Promise<void> {
  */
 export const BUFFER_DECLARED_UP_TO = 256 * 1024;
 
-async function readAll(body: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    length += chunk.byteLength;
+/** Takes a whole body by callbacks: a body already in hand (the common small response) settles at once. */
+class Collector implements BodySink {
+  readonly #chunks: Uint8Array[] = [];
+  #resolve!: (bytes: Uint8Array) => void;
+  #reject!: (err: unknown) => void;
+  readonly done = new Promise<Uint8Array>((resolve, reject) => {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  });
+
+  data(chunk: Uint8Array, end: boolean): void {
+    this.#chunks.push(chunk);
+    if (end) this.end();
   }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
+
+  end(): void {
+    const chunks = this.#chunks;
+    this.#resolve(chunks.length === 1 ? chunks[0] : concatChunks(chunks));
   }
-  return out;
+
+  error(err: unknown): void {
+    this.#reject(err);
+  }
+}
+
+function readAll(body: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const collector = new Collector();
+  BodyChannel.from(body).subscribe(collector);
+  return collector.done;
 }
 
 /**
@@ -197,16 +214,16 @@ export async function toResponse(response: ProxyResponse, method: string, option
  * fails the response body, and the runtime closes the connection.
  */
 export class OpenExchanges {
-  #open = new Set<AbortController>();
+  #open = new Set<Abort>();
 
-  /** A controller whose signal becomes the request's; call `done` with it when the exchange is over. */
-  open(): AbortController {
-    const controller = new AbortController();
+  /** An abort handle that becomes the request's signal; call `done` with it when the exchange is over. */
+  open(): Abort {
+    const controller = new Abort();
     this.#open.add(controller);
     return controller;
   }
 
-  done(controller: AbortController): void {
+  done(controller: Abort): void {
     this.#open.delete(controller);
   }
 
