@@ -7,7 +7,9 @@
  * the closed-loop run.
  *
  * Targets: the backend direct; nginx and haproxy as reverse proxies; weir on Node, Bun and
- * Deno, with no filters and with the first-party chain (router → auth → ratelimit → retry).
+ * Deno, with no filters and with the first-party chain (router → auth → ratelimit → retry);
+ * and, for reference, the baseline's own minimal proxies on Node (node:http + undici) and Bun
+ * (Bun.serve + fetch): the floor each runtime's native path sets on this machine today.
  * Prints the medians, each figure as a ratio to nginx, the latency added over direct, every
  * raw run with its noise indicators, and the issue's targets as PASS / MISS.
  *
@@ -16,7 +18,7 @@
  * (do not rebuild dist/), WEIR_BENCH_KEEP=1 (keep the run directory with configs and logs).
  */
 
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { PortAllocator } from "./proxy/configs.ts";
@@ -49,7 +51,7 @@ import {
   TARGETS,
   type TargetSpec,
 } from "./proxy/targets.ts";
-import { ensureTools, machineInfo } from "./proxy/tools.ts";
+import { BUN, ensureTools, machineInfo } from "./proxy/tools.ts";
 
 const DURATION = positive("WEIR_BENCH_DURATION", 10);
 const ROUNDS = positive("WEIR_BENCH_ROUNDS", 3);
@@ -119,6 +121,7 @@ async function main(): Promise<number> {
     const problem = runtimeProblem(t.runtime!);
     if (problem) skip.set(t.id, `weir on ${t.runtime}: ${problem}`);
   }
+  if (targets.some((t) => t.id === "ref-bun-fetch") && !existsSync(BUN)) skip.set("ref-bun-fetch", `${BUN} is missing (npm install)`);
   if (!tools.found.haproxy) skip.set("haproxy", "haproxy is not installed");
   const runDir = mkdtempSync(join(tmpdir(), "weir-bench-proxy-"));
   mkdirSync(join(runDir, "logs"), { recursive: true });
@@ -373,6 +376,21 @@ function checks(
         : "";
     const figure = `${r}${a}${s.proxyUsPerReq?.toFixed(1)} CPU µs/req, ${mb(s.rssKb)} MB${chain}`;
     out.push({ what: `${labels.get(id)}`, pass: undefined, info: true, figure });
+  }
+  // The floor each runtime's native path sets in this session: the baseline's minimal proxy on it.
+  for (const [ref, runtime] of [
+    ["ref-node-undici", "node"],
+    ["ref-bun-fetch", "bun"],
+  ] as const) {
+    const r = get(ref);
+    if (!r) continue;
+    const vsNginx = nginx ? `${(r.rps / nginx.rps).toFixed(3)}× nginx, ` : "";
+    const weir = [`weir-${runtime}`, `weir-${runtime}-filters`]
+      .map((id) => get(id))
+      .filter((s) => s !== undefined)
+      .map((s) => `${labels.get(s.id)} ${(s.rps / r.rps).toFixed(2)}× its req/s`);
+    const figure = `${vsNginx}${r.proxyUsPerReq?.toFixed(1)} CPU µs/req, ${mb(r.rssKb)} MB${weir.length ? `; ${weir.join(", ")}` : ""}`;
+    out.push({ what: `${ref} (reference, no weir)`, pass: undefined, info: true, figure });
   }
   return out;
 }

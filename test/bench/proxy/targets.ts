@@ -8,6 +8,7 @@
 
 import { existsSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { makeNginxDirs, weirConfig, writeTemplate } from "./configs.ts";
 import { API_KEY, API_KEY_HEADER, type BuiltFilter } from "./first-party.ts";
@@ -20,7 +21,8 @@ export type Runtime = "node" | "bun" | "deno";
 export interface TargetSpec {
   /** The name `WEIR_BENCH_TARGETS` uses. */
   id: string;
-  kind: "direct" | "nginx" | "haproxy" | "weir";
+  /** `reference`: the baseline's minimal proxy on that runtime (not weir), the floor its native path sets. */
+  kind: "direct" | "nginx" | "haproxy" | "weir" | "reference";
   runtime?: Runtime;
   /** weir with the first-party chain. */
   withFilters?: boolean;
@@ -30,8 +32,10 @@ export const TARGETS: TargetSpec[] = [
   { id: "direct", kind: "direct" },
   { id: "nginx", kind: "nginx" },
   { id: "haproxy", kind: "haproxy" },
+  { id: "ref-node-undici", kind: "reference", runtime: "node" },
   { id: "weir-node", kind: "weir", runtime: "node" },
   { id: "weir-node-filters", kind: "weir", runtime: "node", withFilters: true },
+  { id: "ref-bun-fetch", kind: "reference", runtime: "bun" },
   { id: "weir-bun", kind: "weir", runtime: "bun" },
   { id: "weir-bun-filters", kind: "weir", runtime: "bun", withFilters: true },
   { id: "weir-deno", kind: "weir", runtime: "deno" },
@@ -110,6 +114,15 @@ export async function startTarget(spec: TargetSpec, ctx: SessionContext, round: 
       BACKEND_PORT: ctx.backendPort,
     });
     started = ctx.group.start(spec.id, ctx.haproxy, ["-f", conf, "-db"], pin);
+  } else if (spec.kind === "reference") {
+    const runtime = spec.runtime!;
+    const template = runtime === "node" ? "ref-node-undici.cjs.in" : "ref-bun-fetch.mjs.in";
+    const script = writeTemplate(template, join(ctx.runDir, template.replace(/\.in$/, "")), {
+      PORT: port,
+      BACKEND_PORT: ctx.backendPort,
+      UNDICI: createRequire(import.meta.url).resolve("undici"),
+    });
+    started = ctx.group.start(spec.id, runtime === "node" ? process.execPath : BUN, [script], pin);
   } else {
     const runtime = spec.runtime!;
     const file = join(ctx.runDir, `${spec.id}.yaml`);
