@@ -251,14 +251,7 @@ export class BodyChannel implements AsyncIterable<Uint8Array> {
       if (finished) {
         this.#finished = true;
         this.onFinish?.(false);
-      } else if (!this.#cancelled) {
-        this.#cancelled = true;
-        this.#queue = [];
-        this.#queued = 0;
-        this.#release();
-        this.#stop?.();
-        this.onFinish?.(true);
-      }
+      } else this.cancel(); // the consumer stopped early, or the producer failed
     }
   }
 }
