@@ -1,15 +1,15 @@
 /**
  * The Bun runtime adapter: `Bun.serve` listeners, Bun's `fetch` upstream, `Bun.file`, and
- * node:fs, node:crypto and the disk module cache where Bun implements the Node API natively.
+ * node:fs (log sinks, config watching: `../node/files.ts`), node:crypto and the disk module
+ * cache where Bun implements the Node API natively.
  */
 
-import { createWriteStream, watch as fsWatch } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import type { ListenerConfig } from "../../core/config/types.ts";
-import type { WatchFile } from "../../core/config/watch.ts";
 import type { RuntimeAdapter } from "../../core/runtime-adapter.ts";
+import { logSink, watchFile } from "../node/files.ts";
 import { createWorkerMeter } from "../node/meter-worker.ts";
 import { createDiskModuleCache } from "../node/module-cache.ts";
 import { Bun } from "./bun-api.ts";
@@ -68,21 +68,8 @@ export function createBunRuntime(options: BunRuntimeOptions): RuntimeAdapter {
     crypto: bunCrypto,
     moduleCache: createDiskModuleCache(options.cacheDir ?? join(tmpdir(), "weir-module-cache")),
     meter: createWorkerMeter(),
-    logSink(path) {
-      const terminated = (line: string) => (line.endsWith("\n") ? line : `${line}\n`);
-      if (path === "stdout") return (line) => void process.stdout.write(terminated(line));
-      if (path === "stderr") return (line) => void process.stderr.write(terminated(line));
-      const stream = createWriteStream(resolve(baseDir, path), { flags: "a" });
-      return (line) => void stream.write(terminated(line));
-    },
+    logSink: (path) => logSink(options.baseDir, path),
   };
 }
 
-/** Watches a config file through its folder: editors and ConfigMap updates replace the file rather than write it. */
-export const watchFile: WatchFile = (path, onEvent) => {
-  const name = basename(path);
-  const watcher = fsWatch(dirname(resolve(path)), (_event, file) => {
-    if (file === null || file === name || file === "..data") onEvent();
-  });
-  return { close: () => watcher.close() };
-};
+export { watchFile };

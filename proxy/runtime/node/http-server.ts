@@ -157,6 +157,20 @@ class ResponseWriter implements BodySink {
   }
 }
 
+/** Resolves when `stream` can take more bytes, or closed (at once when it can already, or is gone). */
+export function drained(stream: Duplex): Promise<void> {
+  if (stream.destroyed || !stream.writableNeedDrain) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+  });
+}
+
 // ---- bad input: what node:http's parser (llhttp) refuses never reaches the core ---------------
 
 /** Status for a parser error code; other HPE_* codes (framing, smuggling, bad characters, obs-fold) are 400. */

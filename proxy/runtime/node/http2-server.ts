@@ -28,7 +28,7 @@ import {
 import type { TLSSocket } from "node:tls";
 import { HeaderMap } from "../../abi/header-map.ts";
 import type { DownstreamRequest, ProxyResponse } from "../../core/http/types.ts";
-import type { RequestHandler } from "./http-server.ts";
+import { drained, type RequestHandler } from "./http-server.ts";
 
 const { NGHTTP2_NO_ERROR, NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_FLAG_END_STREAM } = constants;
 
@@ -198,19 +198,6 @@ function toOutgoing(map: HeaderMap, into: OutgoingHttpHeaders): OutgoingHttpHead
     else into[name] = [String(existing), value];
   }
   return into;
-}
-
-/** Resolves when the stream can take more data, or closed. */
-function drained(stream: ServerHttp2Stream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off("drain", done);
-      stream.off("close", done);
-      resolve();
-    };
-    stream.on("drain", done);
-    stream.on("close", done);
-  });
 }
 
 /** Writes the response on the stream: headers, the body with backpressure, then the trailers (if any). */

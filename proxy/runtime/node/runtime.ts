@@ -3,15 +3,14 @@
  * pools upstream, node:fs, node:crypto, a disk cache for metered modules.
  */
 
-import { createWriteStream, watch as fsWatch } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
-import type { WatchFile } from "../../core/config/watch.ts";
+import { join, resolve } from "node:path";
 import type { ListenerHandle, RuntimeAdapter } from "../../core/runtime-adapter.ts";
 import { createNodeConnector } from "./connector.ts";
 import { nodeCrypto } from "./crypto.ts";
 import { serveFetch } from "./fetch-server.ts";
+import { logSink, watchFile } from "./files.ts";
 import { listen } from "./listener.ts";
 import { createWorkerMeter } from "./meter-worker.ts";
 import { createDiskModuleCache } from "./module-cache.ts";
@@ -65,21 +64,8 @@ export function createNodeRuntime(options: NodeRuntimeOptions): RuntimeAdapter {
     crypto: nodeCrypto,
     moduleCache: createDiskModuleCache(options.cacheDir ?? join(tmpdir(), "weir-module-cache")),
     meter: createWorkerMeter(),
-    logSink(path) {
-      const terminated = (line: string) => (line.endsWith("\n") ? line : `${line}\n`);
-      if (path === "stdout") return (line) => void process.stdout.write(terminated(line));
-      if (path === "stderr") return (line) => void process.stderr.write(terminated(line));
-      const stream = createWriteStream(resolve(options.baseDir, path), { flags: "a" });
-      return (line) => void stream.write(terminated(line));
-    },
+    logSink: (path) => logSink(options.baseDir, path),
   };
 }
 
-/** Watches a config file through its folder: editors and ConfigMap updates replace the file rather than write it. */
-export const watchFile: WatchFile = (path, onEvent) => {
-  const name = basename(path);
-  const watcher = fsWatch(dirname(resolve(path)), (_event, file) => {
-    if (file === null || file === name || file === "..data") onEvent();
-  });
-  return { close: () => watcher.close() };
-};
+export { watchFile };

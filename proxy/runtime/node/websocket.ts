@@ -22,25 +22,11 @@ import { HeaderMap } from "../../abi/header-map.ts";
 import type { DownstreamRequest, ProxyResponse, UpstreamRequest, UpstreamResponse } from "../../core/http/types.ts";
 import { UpstreamError } from "../../core/http/types.ts";
 import { TargetError } from "./http-proxy.ts";
-import { type RequestHandler, readRawHeaders } from "./http-server.ts";
+import { drained, type RequestHandler, readRawHeaders } from "./http-server.ts";
 import { classifyUpstreamError } from "./upstream.ts";
 
 /** Headers that describe a connection, not a message: never written on a switched connection's 101. */
 const CONNECTION_HEADERS = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "content-length"]);
-
-/** Resolves when `stream` can take more bytes, or closed. */
-function drained(stream: Duplex): Promise<void> {
-  if (stream.destroyed || !stream.writableNeedDrain) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off("drain", done);
-      stream.off("close", done);
-      resolve();
-    };
-    stream.on("drain", done);
-    stream.on("close", done);
-  });
-}
 
 /** Writes `body` into `stream` with backpressure, then half-closes it; destroys it if the body fails. */
 async function pipeInto(body: AsyncIterable<Uint8Array>, stream: Duplex): Promise<void> {
