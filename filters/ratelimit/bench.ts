@@ -16,6 +16,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type * as Abi from "../../proxy/abi/index.ts";
 import { buildFilterProject } from "../../sdk/build/build-filter.ts";
 import { createTestHost } from "../../sdk/testing/index.ts";
+import { BENCH_REQUEST_BASE } from "../../test/bench/host-request.ts";
 import { buildSdkFilter } from "../../test/sdk-assembly/support.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -51,16 +52,7 @@ const CASES: [string, string, object | null][] = [
   ],
 ];
 
-const REQUEST: [string, string][] = [
-  [":method", "GET"],
-  [":path", "/api/v1/items?limit=10"],
-  [":authority", "app.internal"],
-  [":scheme", "http"],
-  ["user-agent", "bench/1.0"],
-  ["accept", "application/json"],
-  ["x-request-id", "0f6b9a4e-6b1c-4c64-9b43-1c2f1a6d8e11"],
-  ["x-user", "alice"],
-];
+const REQUEST: [string, string][] = [...BENCH_REQUEST_BASE, ["x-user", "alice"]];
 const RESPONSE: [string, string][] = [
   [":status", "200"],
   ["content-type", "application/json"],

@@ -15,6 +15,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type * as Kit from "../../../sdk/testing/index.ts";
+import { BENCH_REQUEST_BASE } from "../host-request.ts";
 import { REPO_ROOT } from "./repo.ts";
 
 export const FILTER_NAMES = ["router", "auth", "ratelimit", "retry"] as const;
@@ -52,13 +53,7 @@ export const BENCH_CONFIG: Record<FilterName, object> = {
 
 /** The request the filter benchmark drives (the load generators send `GET /` with the same key). */
 export const BENCH_REQUEST: [string, string][] = [
-  [":method", "GET"],
-  [":path", "/api/v1/items?limit=10"],
-  [":authority", "app.internal"],
-  [":scheme", "http"],
-  ["user-agent", "bench/1.0"],
-  ["accept", "application/json"],
-  ["x-request-id", "0f6b9a4e-6b1c-4c64-9b43-1c2f1a6d8e11"],
+  ...BENCH_REQUEST_BASE,
   [API_KEY_HEADER, API_KEY],
   ["x-b3-traceid", "80f198ee56343ba864fe8b2a57d3eff7"],
   ["cookie", "session=1234"],
