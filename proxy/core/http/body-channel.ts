@@ -127,11 +127,6 @@ export class BodyChannel implements AsyncIterable<Uint8Array> {
     return this.#ended;
   }
 
-  /** The consumer stopped early (or the body was fully taken). */
-  get closed(): boolean {
-    return this.#cancelled || this.#finished;
-  }
-
   /** The consumer is behind: the queue is past the high-water mark. */
   get full(): boolean {
     return this.#queued >= HIGH_WATER;
