@@ -10,6 +10,7 @@ import {
   getHeaderMapValueBytes,
   hasHeaderMapValue,
   removeHeaderMapValue,
+  replaceHeaderMapInteger,
   replaceHeaderMapValue,
   setHeaderMapPairs,
 } from "./abi/header-map";
@@ -70,6 +71,14 @@ export class HeaderMap {
   /** Sets `name` to `value`, replacing all its values (or adding it). */
   set(name: string, value: string): void {
     replaceHeaderMapValue(this.type, name, value);
+  }
+
+  /**
+   * Sets `name` to `value` in decimal, replacing all its values: `set(name, value.toString())`
+   * without making the string (for counters such as `ratelimit-remaining` on every response).
+   */
+  setInteger(name: string, value: i64): void {
+    replaceHeaderMapInteger(this.type, name, value);
   }
 
   /** Adds a value for `name`, keeping the ones it has. */

@@ -38,7 +38,7 @@ export { getProperty, getPropertyBool, getPropertyInt, getPropertySegments, getP
 export * from "./attributes";
 
 // Shared state, metrics, time
-export { CasResult, getSharedData, getSharedDataAt, setSharedData, setSharedDataAt, SharedValue } from "./abi/shared-data";
+export { CasResult, getSharedData, getSharedDataAt, readSharedDataAt, setSharedData, setSharedDataAt, SharedValue } from "./abi/shared-data";
 export { getSharedDataString, setSharedDataString, SharedDataUpdate, updateSharedData } from "./shared-data";
 export { SharedQueue } from "./shared-queue";
 export { Counter, Gauge, Histogram, MetricFamily, taggedMetricName } from "./metrics";

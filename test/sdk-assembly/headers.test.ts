@@ -11,11 +11,27 @@ describe("sdk headers", () => {
   it("reads one value at a time, missing → null, and edits the request headers", async () => {
     const { filter, misuse } = await loadSdkFilter("headers");
     const stream = filter.createStream();
-    const request = new HeaderMap({ ":method": "GET", ":path": "/", "x-present": "yes", "x-remove-me": "1" });
+    const request = new HeaderMap([
+      [":method", "GET"],
+      [":path", "/"],
+      ["x-present", "yes"],
+      ["x-remove-me", "1"],
+      ["x-replaced", "a"],
+      ["x-replaced", "b"],
+    ]);
     expect(stream.onRequestHeaders(request, true)).toBe(HeadersStatus.CONTINUE);
     expect(request.get("x-seen")).toBe("yes");
+    // setInteger writes decimal digits with no string in between, replacing every value.
+    expect(["x-zero", "x-int", "x-negative", "x-max", "x-min"].map((n) => request.get(n))).toEqual([
+      "0",
+      "1234567890",
+      "-42",
+      "9223372036854775807",
+      "-9223372036854775808",
+    ]);
+    expect(request.getAll("x-replaced")).toEqual(["7"]);
     expect(request.get("x-missing-was")).toBe("null");
-    expect(request.get("x-count")).toBe("4/6"); // 4 received, 6 after the two adds
+    expect(request.get("x-count")).toBe("6/8"); // 6 received, 8 after the two adds
     expect(request.has("x-remove-me")).toBe(false);
     expect(request.get("x-has")).toBe("yes");
     stream.complete();

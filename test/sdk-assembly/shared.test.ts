@@ -40,6 +40,24 @@ describe("sdk shared data", () => {
     expect(headers.get("x-hits")).toBe("3"); // the other filter's increment and ours
   });
 
+  it("readSharedDataAt reads into a kept SharedValue, reusing its buffer while the length stays", async () => {
+    const { first } = await racingPair();
+    const absent = request(first, { "x-read": "no-such-key" });
+    expect(absent.get("x-read-found")).toBe("false");
+    expect(absent.get("x-read-cas")).toBe("7"); // left as it was
+    const firstRead = request(first, { "x-read": "hits" });
+    expect(firstRead.get("x-read-found")).toBe("true");
+    expect(firstRead.get("x-read-value")).toBe(firstRead.get("x-hits"));
+    expect(firstRead.get("x-read-cas")).toBe(firstRead.get("x-hits-cas"));
+    expect(firstRead.get("x-read-reused")).toBe("false"); // 0 bytes before, 8 now: a new buffer
+    const second = request(first, { "x-read": "hits" });
+    expect(second.get("x-read-value")).toBe(second.get("x-hits"));
+    expect(Number(second.get("x-read-value"))).toBe(Number(firstRead.get("x-read-value")) + 1);
+    expect(second.get("x-read-cas")).toBe(second.get("x-hits-cas"));
+    expect(second.get("x-read-cas")).not.toBe(firstRead.get("x-read-cas"));
+    expect(second.get("x-read-reused")).toBe("true");
+  });
+
   it("gives up after maxAttempts under constant contention, losing no other writer's update", async () => {
     const { first, host } = await racingPair();
     request(first, {});

@@ -95,6 +95,16 @@ export function replaceHeaderMapValue(map: MapType, name: string, value: string)
   }
 }
 
+/** Sets `name` to `value` written in decimal, with no string in between. */
+export function replaceHeaderMapInteger(map: MapType, name: string, value: i64): void {
+  const key = KEY.encode(name);
+  const val = VALUE.encodeInteger(value);
+  const status = proxy_replace_header_map_value(map, key, KEY.length, val, VALUE.length);
+  if (status != Status.Ok) {
+    throw new Error(callFailed("proxy_replace_header_map_value", mapName(map) + ", " + quote(name) + ", " + value.toString(), status));
+  }
+}
+
 // @ts-ignore: decorator
 @external("env", "proxy_remove_header_map_value")
 declare function proxy_remove_header_map_value(map: u32, key: usize, keySize: usize): u32;

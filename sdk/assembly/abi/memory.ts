@@ -70,6 +70,21 @@ export function takeBytes(): ArrayBuffer {
   return out;
 }
 
+/**
+ * The returned value in `reuse` when it has the same length (no allocation), else in a new
+ * ArrayBuffer; frees the host's block.
+ */
+export function takeBytesInto(reuse: ArrayBuffer): ArrayBuffer {
+  const len = <i32>load<u32>(RETURN_SIZE);
+  if (reuse.byteLength != len) return takeBytes();
+  const ptr = <usize>load<u32>(RETURN_DATA);
+  if (ptr != 0) {
+    memory.copy(changetype<usize>(reuse), ptr, <usize>len);
+    release(ptr);
+  }
+  return reuse;
+}
+
 /** Frees the returned value without looking at it (e.g. for `has`). */
 export function dropReturned(): void {
   const ptr = <usize>load<u32>(RETURN_DATA);
@@ -100,6 +115,26 @@ export class Utf8Scratch {
     const units = <usize>value.length;
     const target = this.reserve(units * 3);
     this.length = String.UTF8.encodeUnsafe(changetype<usize>(value), <i32>units, target);
+    return target;
+  }
+
+  /**
+   * Writes `value` in decimal (a leading `-` when negative) and returns its pointer; its byte
+   * length is in `length`. No string is made: header values that are counters cost no allocation.
+   */
+  encodeInteger(value: i64): usize {
+    const target = this.reserve(20);
+    let n: u64 = value < 0 ? <u64>(-value) : <u64>value; // -i64.MIN wraps to 2^63 as a u64
+    let digits: usize = 1;
+    for (let rest = n / 10; rest > 0; rest /= 10) digits++;
+    const length = digits + (value < 0 ? 1 : 0);
+    let p = target + length;
+    do {
+      store<u8>(--p, <u8>(0x30 + <u32>(n % 10)));
+      n /= 10;
+    } while (n > 0);
+    if (value < 0) store<u8>(target, 0x2d);
+    this.length = length;
     return target;
   }
 

@@ -3,7 +3,7 @@
 
 import { Status } from "./enums";
 import { callFailed, quote } from "./failure";
-import { KEY, RETURN_DATA, RETURN_SCALAR, RETURN_SIZE, takeBytes } from "./memory";
+import { KEY, RETURN_DATA, RETURN_SCALAR, RETURN_SIZE, takeBytes, takeBytesInto } from "./memory";
 
 /** A shared-data value and the cas that identifies this version of it. */
 export class SharedValue {
@@ -44,6 +44,21 @@ export function getSharedDataAt(key: usize, keyLength: usize): SharedValue | nul
   if (status != Status.Ok) throw new Error(callFailed("proxy_get_shared_data", quote(String.UTF8.decodeUnsafe(key, keyLength)), status));
   const cas = load<u32>(RETURN_SCALAR);
   return new SharedValue(takeBytes(), cas);
+}
+
+/**
+ * `getSharedDataAt` into a `SharedValue` the caller keeps: its `value` buffer is reused when the
+ * stored value has the same length, so a filter that reads the same keys on every request (a
+ * token bucket, a counter) allocates nothing. Returns false, leaving `into` as it was, when the
+ * key was never set. `into.value` may be a new buffer afterwards: read it from `into` again.
+ */
+export function readSharedDataAt(key: usize, keyLength: usize, into: SharedValue): bool {
+  const status = proxy_get_shared_data(key, keyLength, RETURN_DATA, RETURN_SIZE, RETURN_SCALAR);
+  if (status == Status.NotFound) return false;
+  if (status != Status.Ok) throw new Error(callFailed("proxy_get_shared_data", quote(String.UTF8.decodeUnsafe(key, keyLength)), status));
+  into.cas = load<u32>(RETURN_SCALAR);
+  into.value = takeBytesInto(into.value);
+  return true;
 }
 
 // @ts-ignore: decorator

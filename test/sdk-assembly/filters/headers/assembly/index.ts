@@ -27,6 +27,12 @@ class Headers extends HttpContext {
     h.add("x-count", headerCount.toString() + "/" + h.pairs().length.toString());
     h.remove("x-remove-me");
     h.set("x-has", h.has("x-present") ? "yes" : "no");
+    h.setInteger("x-zero", 0);
+    h.setInteger("x-int", 1234567890);
+    h.setInteger("x-negative", -42);
+    h.setInteger("x-max", i64.MAX_VALUE);
+    h.setInteger("x-min", i64.MIN_VALUE);
+    h.setInteger("x-replaced", 7);
     return Action.Continue;
   }
 

@@ -11,11 +11,16 @@ import {
   getSharedData,
   HttpContext,
   logInfo,
+  readSharedDataAt,
   RootContext,
   registerFilter,
   SharedQueue,
+  SharedValue,
   updateSharedData,
 } from "../../../../../sdk/assembly";
+
+// readSharedDataAt reads into this one value; x-read-reused says whether its buffer survived.
+const kept = new SharedValue(new ArrayBuffer(0), 7);
 
 let interfere = "";
 let attempts = 0;
@@ -39,6 +44,18 @@ class SharedStream extends HttpContext {
     headers.set("x-updated", updated ? "true" : "false");
     headers.set("x-attempts", attempts.toString());
     headers.set("x-hits", hits === null ? "none" : load<u64>(changetype<usize>(hits.value)).toString());
+    const readKey = headers.get("x-read");
+    if (readKey !== null) {
+      const before = changetype<usize>(kept.value);
+      const key = String.UTF8.encode(readKey);
+      const found = readSharedDataAt(changetype<usize>(key), <usize>key.byteLength, kept);
+      headers.set("x-read-found", found ? "true" : "false");
+      headers.set("x-read-cas", kept.cas.toString());
+      headers.set("x-read-bytes", kept.value.byteLength.toString());
+      if (kept.value.byteLength == 8) headers.set("x-read-value", load<u64>(changetype<usize>(kept.value)).toString());
+      headers.set("x-read-reused", changetype<usize>(kept.value) == before ? "true" : "false");
+      if (hits !== null) headers.set("x-hits-cas", hits.cas.toString());
+    }
     const path = headers.get(":path");
     const queue = SharedQueue.resolve("shared", "events");
     if (queue !== null && path !== null) queue.enqueueText(path);
