@@ -9,7 +9,7 @@
  * value, pointer and length written as little-endian u32s; ptr 0 / size 0 for an empty value.
  */
 
-import { StringCache, utf8Length, writeUtf8 } from "./utf8.ts";
+import { CHAR_LOOP_MAX, StringCache, utf8Length, writeUtf8 } from "./utf8.ts";
 
 /** A guest pointer or length was out of bounds. */
 export class MemoryFault extends Error {}
@@ -22,6 +22,7 @@ export class GuestMemory {
   #u8: Uint8Array;
   #view: DataView;
   readonly #strings = new StringCache();
+  readonly #values = new StringCache(CHAR_LOOP_MAX + 1);
   /** The guest allocator (`malloc` or `proxy_on_memory_allocate`), set once exports are known. */
   allocate: (size: number) => number = () => 0;
 
@@ -73,12 +74,24 @@ export class GuestMemory {
     return this.#u8.subarray(ptr, ptr + len);
   }
 
-  /** UTF-8 string of `len` bytes at `ptr`. */
+  /** UTF-8 string of `len` bytes at `ptr`: a name or key a filter passes again and again. */
   string(ptr: number, len: number): string {
     ptr >>>= 0;
     len >>>= 0;
     this.check(ptr, len);
     return this.#strings.decode(this.#u8, ptr, len);
+  }
+
+  /**
+   * Like `string`, for a value that may differ on every call (a header value, a log line). It
+   * is looked up apart from names and keys, so a changing value never evicts them, and a short
+   * one is just decoded.
+   */
+  value(ptr: number, len: number): string {
+    ptr >>>= 0;
+    len >>>= 0;
+    this.check(ptr, len);
+    return this.#values.decode(this.#u8, ptr, len);
   }
 
   u32(ptr: number): number {

@@ -115,7 +115,7 @@ export function createEnvImports(vm: FilterVm): Record<string, Shim> {
     proxy_log(level: number, ptr: number, len: number): number {
       try {
         if (level >>> 0 > LogLevel.CRITICAL) return Status.BAD_ARGUMENT;
-        vm.log(level, m().string(ptr, len));
+        vm.log(level, m().value(ptr, len));
         return Status.OK;
       } catch (err) {
         return fault(err);
@@ -256,7 +256,7 @@ export function createEnvImports(vm: FilterVm): Record<string, Shim> {
     proxy_add_header_map_value(type: number, kPtr: number, kLen: number, vPtr: number, vLen: number): number {
       try {
         const key = m().string(kPtr, kLen);
-        const value = m().string(vPtr, vLen);
+        const value = m().value(vPtr, vLen);
         const map = writableMap(type);
         if (typeof map === "number") return map;
         map.add(key, value);
@@ -268,7 +268,7 @@ export function createEnvImports(vm: FilterVm): Record<string, Shim> {
     proxy_replace_header_map_value(type: number, kPtr: number, kLen: number, vPtr: number, vLen: number): number {
       try {
         const key = m().string(kPtr, kLen);
-        const value = m().string(vPtr, vLen);
+        const value = m().value(vPtr, vLen);
         const map = writableMap(type);
         if (typeof map === "number") return map;
         map.set(key, value);
@@ -317,7 +317,7 @@ export function createEnvImports(vm: FilterVm): Record<string, Shim> {
       grpc: number,
     ): number {
       try {
-        const details = m().string(dPtr, dLen).replace(/\s/g, "_");
+        const details = m().value(dPtr, dLen).replace(/\s/g, "_");
         const body = m().read(bPtr, bLen);
         const headers = decodePairs(m().view(hPtr, hLen));
         if (headers === undefined) return Status.BAD_ARGUMENT;
