@@ -13,7 +13,7 @@
 // slots hold other, still-draining buckets, the newcomer evicts the fuller one; its owner
 // gains at most the tokens it was missing.
 
-import { CasResult, getSharedDataAt, SharedValue, setSharedDataAt, updateSharedData } from "../../../sdk/assembly";
+import { CasResult, readSharedDataAt, SharedValue, setSharedDataAt, updateSharedData } from "../../../sdk/assembly";
 import { Descriptor, UNIT } from "./descriptor";
 import { Key } from "./key";
 
@@ -40,6 +40,10 @@ export let slotUsed: u32 = 0;
 const SLOT_KEY_SIZE = 96;
 const firstKey = heap.alloc(SLOT_KEY_SIZE);
 const secondKey = heap.alloc(SLOT_KEY_SIZE);
+
+// The two candidate slots' values, read into the same buffers on every request.
+const firstValue = new SharedValue(new ArrayBuffer(0), 0);
+const secondValue = new SharedValue(new ArrayBuffer(0), 0);
 
 /** Writes `d`'s key of slot `n` at `out`; returns its length. */
 function slotKey(d: Descriptor, n: u32, out: usize): usize {
@@ -74,12 +78,12 @@ export function acquire(d: Descriptor, key: Key, now: i64): Outcome {
   let secondLength: usize = 0; // written only when needed
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // The bucket may be in either slot: look in both before taking one over.
-    const a = getSharedDataAt(firstKey, firstLength);
+    const a = readSharedDataAt(firstKey, firstLength, firstValue) ? firstValue : null;
     let slot = first;
     let current = a;
     if (!owns(a, key)) {
       if (secondLength == 0 && second != first) secondLength = slotKey(d, second, secondKey);
-      const b = second == first ? a : getSharedDataAt(secondKey, secondLength);
+      const b = second == first ? a : readSharedDataAt(secondKey, secondLength, secondValue) ? secondValue : null;
       if (owns(b, key)) {
         slot = second;
         current = b;

@@ -44,8 +44,8 @@ export class Descriptor {
   readonly rate: f64;
   /** `burst` as the RateLimit-Limit header value. */
   readonly limitText: string;
-  /** Prefix of this descriptor's logical keys: `weir:rl:v1:<name>:`. */
-  readonly keyPrefix: string;
+  /** Prefix of this descriptor's logical keys, `weir:rl:v1:<name>:`, as UTF-8 (ASCII: names are). */
+  readonly keyPrefix: ArrayBuffer;
   /** Prefix of its shared-data slots: `weir:rl:v1:<name>#`. */
   readonly slotPrefix: string;
   /** `slotPrefix` as UTF-8. */
@@ -68,7 +68,7 @@ export class Descriptor {
     this.capacity = burst * UNIT;
     this.limitText = burst.toString();
     this.rate = (<f64>requests * <f64>UNIT) / <f64>perMs;
-    this.keyPrefix = "weir:rl:v1:" + name + ":";
+    this.keyPrefix = String.UTF8.encode("weir:rl:v1:" + name + ":");
     const slotPrefix = "weir:rl:v1:" + name + "#";
     this.slotPrefix = slotPrefix;
     this.slotPrefixBytes = String.UTF8.encode(slotPrefix);

@@ -122,9 +122,9 @@ class RateLimitStream extends HttpContext {
     const settings = (this.root as RateLimitRoot).settings;
     if (!settings.headers || settings.shadow) return Action.Continue;
     const headers = this.responseHeaders;
-    headers.set("RateLimit-Limit", reported.limitText);
-    headers.set("RateLimit-Remaining", this.remaining.toString());
-    headers.set("RateLimit-Reset", this.resetSeconds.toString());
+    headers.setInteger("ratelimit-limit", reported.burst);
+    headers.setInteger("ratelimit-remaining", this.remaining);
+    headers.setInteger("ratelimit-reset", this.resetSeconds);
     return Action.Continue;
   }
 

@@ -44,10 +44,11 @@ export class Key {
   }
 }
 
-/** Starts a key for a descriptor whose key prefix is `prefix` (`weir:rl:v1:<name>:`). */
-export function beginKey(prefix: string): void {
-  at = scratch;
-  putAscii(prefix);
+/** Starts a key for a descriptor whose key prefix is `prefix` (`weir:rl:v1:<name>:`, ASCII). */
+export function beginKey(prefix: ArrayBuffer): void {
+  const length = <usize>prefix.byteLength;
+  memory.copy(scratch, changetype<usize>(prefix), length);
+  at = scratch + length;
   partStart = at;
 }
 
@@ -174,8 +175,4 @@ function putEscaped(byte: u32): void {
 function putHash(hash: u64): void {
   store<u8>(at++, 0x7e); // ~
   for (let shift = 60; shift >= 0; shift -= 4) store<u8>(at++, <u8>HEX_LOWER.charCodeAt(<i32>((hash >> (<u64>shift)) & 15)));
-}
-
-function putAscii(text: string): void {
-  for (let i = 0; i < text.length; i++) store<u8>(at++, <u8>text.charCodeAt(i));
 }
