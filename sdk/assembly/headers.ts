@@ -8,6 +8,7 @@ import {
   getHeaderMapPairs,
   getHeaderMapValue,
   getHeaderMapValueBytes,
+  getHeaderMapValueBytesInto,
   hasHeaderMapValue,
   removeHeaderMapValue,
   replaceHeaderMapInteger,
@@ -45,6 +46,14 @@ export class HeaderMap {
   /** The first value of `name` as raw bytes (as the client sent them), or null when absent. */
   getBytes(name: string): ArrayBuffer | null {
     return getHeaderMapValueBytes(this.type, name);
+  }
+
+  /**
+   * `getBytes` into `reuse` when the value has the same length, else into a new buffer: for a
+   * filter that reads the same header on every request without allocating. Null when absent.
+   */
+  getBytesInto(name: string, reuse: ArrayBuffer): ArrayBuffer | null {
+    return getHeaderMapValueBytesInto(this.type, name, reuse);
   }
 
   /** Whether `name` is present (does not decode the value). */

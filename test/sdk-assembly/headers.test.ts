@@ -30,6 +30,7 @@ describe("sdk headers", () => {
       "-9223372036854775808",
     ]);
     expect(request.getAll("x-replaced")).toEqual(["7"]);
+    expect(request.get("x-bytes-into")).toBe("reused:yes,new:yes,null");
     expect(request.get("x-missing-was")).toBe("null");
     expect(request.get("x-count")).toBe("6/8"); // 6 received, 8 after the two adds
     expect(request.has("x-remove-me")).toBe(false);

@@ -5,7 +5,7 @@
 import { decodePairsAt, HeaderPair, pairsSizeBound, writePairs } from "../pairs";
 import { MapType, mapName, Status } from "./enums";
 import { callFailed, quote } from "./failure";
-import { dropReturned, KEY, RETURN_DATA, RETURN_SIZE, returnedSize, takeBytes, takeString, VALUE } from "./memory";
+import { dropReturned, KEY, RETURN_DATA, RETURN_SIZE, returnedSize, takeBytes, takeBytesInto, takeString, VALUE } from "./memory";
 
 // @ts-ignore: decorator
 @external("env", "proxy_get_header_map_value")
@@ -28,6 +28,11 @@ export function getHeaderMapValue(map: MapType, name: string): string | null {
 /** The first value of `name` in `map` as its bytes (no UTF-16 decoding), or null when absent. */
 export function getHeaderMapValueBytes(map: MapType, name: string): ArrayBuffer | null {
   return fetchHeaderMapValue(map, name) ? takeBytes() : null;
+}
+
+/** `getHeaderMapValueBytes` into `reuse` when the value has its length (no allocation). */
+export function getHeaderMapValueBytesInto(map: MapType, name: string, reuse: ArrayBuffer): ArrayBuffer | null {
+  return fetchHeaderMapValue(map, name) ? takeBytesInto(reuse) : null;
 }
 
 /** Whether `map` has `name`, without decoding the value. */

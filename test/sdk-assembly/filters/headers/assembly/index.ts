@@ -33,6 +33,16 @@ class Headers extends HttpContext {
     h.setInteger("x-max", i64.MAX_VALUE);
     h.setInteger("x-min", i64.MIN_VALUE);
     h.setInteger("x-replaced", 7);
+    // getBytesInto: the same length reuses the buffer, another length gets a new one.
+    const three = new ArrayBuffer(3);
+    const same = h.getBytesInto("x-present", three);
+    const other = h.getBytesInto("x-seen", new ArrayBuffer(1));
+    const absent = h.getBytesInto("x-missing", three);
+    if (same !== null && other !== null) {
+      const reused = same === three ? "reused:" : "new:";
+      const grown = other.byteLength == 3 ? "new:" + String.UTF8.decode(other) : "wrong";
+      h.set("x-bytes-into", reused + String.UTF8.decode(same) + "," + grown + "," + (absent === null ? "null" : "found"));
+    }
     return Action.Continue;
   }
 
