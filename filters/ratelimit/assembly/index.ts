@@ -17,7 +17,7 @@ import {
   registerFilter,
 } from "../../../sdk/assembly";
 import { acquire, Outcome, refund, slotName, slotUsed, tokensLeft } from "./bucket";
-import { Descriptor, readSettings, Settings, UNIT } from "./descriptor";
+import { Descriptor, MAX_DESCRIPTORS, readSettings, Settings, UNIT } from "./descriptor";
 import { Key } from "./key";
 import { RequestValues } from "./request-values";
 
@@ -42,8 +42,8 @@ class RateLimitRoot extends RootContext {
 }
 
 // Per-request bookkeeping, reused: at most one request is being decided at a time.
-const appliedDescriptors = new Array<Descriptor>();
-const appliedSlots = new Array<u32>();
+const appliedDescriptors = new StaticArray<Descriptor | null>(MAX_DESCRIPTORS);
+const appliedSlots = new StaticArray<u32>(MAX_DESCRIPTORS);
 const values = new RequestValues();
 
 class RateLimitStream extends HttpContext {
@@ -59,8 +59,7 @@ class RateLimitStream extends HttpContext {
     values.reset(this);
     let now: i64 = -1; // read the clock only once a descriptor applies
     const descriptors = settings.descriptors;
-    appliedDescriptors.length = 0;
-    appliedSlots.length = 0;
+    let applied = 0;
     let denied: Descriptor | null = null;
     let deniedKey: Key | null = null;
     let deniedTokens: i64 = 0;
@@ -82,19 +81,20 @@ class RateLimitStream extends HttpContext {
         logWarn("ratelimit: cannot update " + slotName(d, slotUsed) + " for " + key.text() + why);
         continue;
       }
-      appliedDescriptors.push(d);
-      appliedSlots.push(slotUsed);
+      unchecked((appliedDescriptors[applied] = d));
+      unchecked((appliedSlots[applied] = slotUsed));
+      applied++;
       this.report(d, tokensLeft);
     }
     if (denied === null) {
-      for (let i = 0; i < appliedDescriptors.length; i++) unchecked(appliedDescriptors[i]).allowed.increment();
+      for (let i = 0; i < applied; i++) (unchecked(appliedDescriptors[i]) as Descriptor).allowed.increment();
       if (settings.shadow) this.requestHeaders.remove(SHADOW_HEADER); // only the filter says so
       return Action.Continue;
     }
     // Denied: the tokens the earlier descriptors took were not used.
-    for (let i = 0; i < appliedDescriptors.length; i++) {
-      const applied = unchecked(appliedDescriptors[i]);
-      refund(applied, applied.key, unchecked(appliedSlots[i]), now);
+    for (let i = 0; i < applied; i++) {
+      const taken = unchecked(appliedDescriptors[i]) as Descriptor;
+      refund(taken, taken.key, unchecked(appliedSlots[i]), now);
     }
     const d = denied as Descriptor;
     if (settings.shadow) {

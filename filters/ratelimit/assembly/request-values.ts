@@ -13,8 +13,12 @@ export class RequestValues {
   private remote: string | null = null;
   private path: string | null = null;
   private identity: string | null = null;
+  // The headers read for this request: the first `headerCount` names and their values. The
+  // buffers outlive the request, so the next one reads into them without allocating.
+  private headerCount: i32 = 0;
   private headerNames: string[] = [];
   private headerValues: Array<ArrayBuffer | null> = [];
+  private headerBuffers: ArrayBuffer[] = [];
 
   /** Forgets the previous request's values; the next reads come from `stream`. */
   reset(stream: HttpContext): void {
@@ -23,8 +27,7 @@ export class RequestValues {
     this.remote = null;
     this.path = null;
     this.identity = null;
-    this.headerNames.length = 0;
-    this.headerValues.length = 0;
+    this.headerCount = 0;
   }
 
   /** `d`'s key for this request, or null when one of its components is absent. */
@@ -60,12 +63,21 @@ export class RequestValues {
   /** A header's value as bytes (never decoded: the key percent-encodes its UTF-8 as it is). */
   private header(name: string): ArrayBuffer | null {
     const names = this.headerNames;
-    for (let i = 0; i < names.length; i++) if (unchecked(names[i]) == name) return unchecked(this.headerValues[i]);
-    const bytes = (this.stream as HttpContext).requestHeaders.getBytes(name);
+    const count = this.headerCount;
+    for (let i = 0; i < count; i++) if (unchecked(names[i]) == name) return unchecked(this.headerValues[i]);
+    if (count == names.length) {
+      names.push(name);
+      this.headerValues.push(null);
+      this.headerBuffers.push(new ArrayBuffer(0));
+    } else unchecked((names[count] = name));
+    const bytes = (this.stream as HttpContext).requestHeaders.getBytesInto(name, unchecked(this.headerBuffers[count]));
     let value: ArrayBuffer | null = null;
-    if (bytes !== null && bytes.byteLength > 0) value = bytes;
-    names.push(name);
-    this.headerValues.push(value);
+    if (bytes !== null) {
+      unchecked((this.headerBuffers[count] = bytes));
+      if (bytes.byteLength > 0) value = bytes;
+    }
+    unchecked((this.headerValues[count] = value));
+    this.headerCount = count + 1;
     return value;
   }
 }
