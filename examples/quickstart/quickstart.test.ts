@@ -27,6 +27,9 @@ describe("examples/quickstart", () => {
     const res = await call("/api/hello", DEMO_API_KEY);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ message: "hello from the app", path: "/api/hello" });
+    // ratelimit reports the key's bucket on the response (5 a minute, this is the first call).
+    expect([res.headers.get("ratelimit-limit"), res.headers.get("ratelimit-remaining")]).toEqual(["5", "4"]);
+    expect(Number(res.headers.get("ratelimit-reset"))).toBeGreaterThan(0);
   });
 
   it("answers 401 with WWW-Authenticate without a key, or with an unknown one", async () => {
