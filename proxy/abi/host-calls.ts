@@ -676,7 +676,7 @@ function dispatchHttpCall(
 
 /** Property lookup order: plugin_*, weir.*, request.* (from live headers), the stream's info, host-wide, values set by the filter. */
 /** A property's bytes, or a string (written to guest memory as UTF-8 without an intermediate copy). */
-function resolveProperty(vm: FilterVm, path: string[]): Uint8Array | string | undefined {
+function resolveProperty(vm: FilterVm, path: readonly string[]): Uint8Array | string | undefined {
   const [top] = path;
   const s = vm.effective instanceof HttpStream ? vm.effective : undefined;
   if (path.length === 1) {

@@ -21,8 +21,25 @@ export type PropertyValue = string | Uint8Array | number | bigint | boolean | Da
 /** Top-level attribute names whose next segment is a map key that may itself contain dots. */
 const MAP_ATTRIBUTES = new Set(["request.headers", "response.headers", "response.trailers", "request.trailers"]);
 
-/** Splits a raw property path into segments, accepting `\0`-joined and dotted forms. */
-export function parsePropertyPath(raw: string): string[] {
+/** Paths already split, by raw path: filters ask for the same few on every request. */
+const parsedPaths = new Map<string, readonly string[]>();
+const PARSED_PATHS_MAX = 512;
+
+/**
+ * Splits a raw property path into segments, accepting `\0`-joined and dotted forms. The
+ * result is shared between calls with the same path (frozen).
+ */
+export function parsePropertyPath(raw: string): readonly string[] {
+  let path = parsedPaths.get(raw);
+  if (path === undefined) {
+    path = Object.freeze(splitPropertyPath(raw));
+    if (parsedPaths.size >= PARSED_PATHS_MAX) parsedPaths.clear();
+    parsedPaths.set(raw, path);
+  }
+  return path;
+}
+
+function splitPropertyPath(raw: string): string[] {
   if (raw.includes("\0")) {
     const parts = raw.split("\0");
     if (parts[parts.length - 1] === "") parts.pop();
