@@ -4,7 +4,7 @@
  * adding and removing its listeners cost several µs per request, measured in the proxy
  * benchmark's profile. `Abort` is its own signal: the same `aborted`, `reason` and
  * `addEventListener("abort")` surface, so code written against AbortSignal reads it unchanged,
- * and `toAbortSignal` makes a real one for APIs that insist (fetch, AbortSignal.any).
+ * and `followAbort` makes a real one for APIs that insist (fetch).
  */
 
 /** The part of AbortSignal the request path uses. A real AbortSignal is one. */
@@ -65,11 +65,14 @@ export class Abort implements AbortLike {
   }
 }
 
-/** A real AbortSignal that follows `like` (the same object when it already is one). */
-export function toAbortSignal(like: AbortLike): AbortSignal {
-  if (like instanceof AbortSignal) return like;
+/**
+ * A real AbortController whose signal follows `like`, for APIs that insist on an AbortSignal
+ * (fetch). The caller may abort it on its own too (a timeout): one controller per attempt,
+ * where `AbortSignal.any` over two cost Bun about 7 µs and 29 MB of RSS at 15k requests/s.
+ */
+export function followAbort(like: AbortLike): AbortController {
   const controller = new AbortController();
   if (like.aborted) controller.abort(like.reason);
   else like.addEventListener("abort", () => controller.abort(like.reason), { once: true });
-  return controller.signal;
+  return controller;
 }

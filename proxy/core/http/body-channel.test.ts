@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Abort, toAbortSignal } from "./abort.ts";
+import { Abort, followAbort } from "./abort.ts";
 import { BodyChannel, type BodySink } from "./body-channel.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -204,14 +204,21 @@ describe("Abort", () => {
     expect(calls).toEqual([2]);
   });
 
-  it("toAbortSignal follows it with a real AbortSignal", () => {
+  it("followAbort follows it with a real AbortController, which can also be aborted alone", () => {
     const abort = new Abort();
-    const signal = toAbortSignal(abort);
-    expect(signal).toBeInstanceOf(AbortSignal);
+    const follower = followAbort(abort);
+    expect(follower.signal).toBeInstanceOf(AbortSignal);
     abort.abort(new Error("gone"));
-    expect(signal.aborted).toBe(true);
-    expect((signal.reason as Error).message).toBe("gone");
-    const real = new AbortController().signal;
-    expect(toAbortSignal(real)).toBe(real);
+    expect(follower.signal.aborted).toBe(true);
+    expect((follower.signal.reason as Error).message).toBe("gone");
+    expect(followAbort(abort).signal.aborted).toBe(true); // already aborted: born aborted
+
+    const core = new Abort();
+    const timedOut = followAbort(core);
+    timedOut.abort(new Error("headers timeout"));
+    expect((timedOut.signal.reason as Error).message).toBe("headers timeout");
+    expect(core.aborted).toBe(false); // the attempt's own abort does not reach the core's
+    core.abort(new Error("later"));
+    expect((timedOut.signal.reason as Error).message).toBe("headers timeout");
   });
 });

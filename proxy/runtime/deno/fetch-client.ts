@@ -24,7 +24,7 @@
  */
 
 import type { EndpointClient } from "../../core/cluster-manager.ts";
-import { type AbortLike, toAbortSignal } from "../../core/http/abort.ts";
+import { type AbortLike, followAbort } from "../../core/http/abort.ts";
 import { BodyChannel } from "../../core/http/body-channel.ts";
 import { UpstreamError, type UpstreamFailure, type UpstreamRequest } from "../../core/http/types.ts";
 import { chunksOf } from "./web-exchange.ts";
@@ -137,15 +137,15 @@ export function createFetchClient(endpoint: string, options: FetchClientOptions)
         }
       }
       const body = requestBody(source);
-      let signal = toAbortSignal(request.signal);
+      // One controller for the attempt: the core's abort and the headers timeout both end it.
+      const attempt = followAbort(request.signal);
+      const signal = attempt.signal;
       let timer: ReturnType<typeof setTimeout> | undefined;
       if (request.headersTimeoutMs > 0) {
-        const timeout = new AbortController();
         timer = setTimeout(
-          () => timeout.abort(new UpstreamError("UT", "upstream headers timeout", { endpoint })),
+          () => attempt.abort(new UpstreamError("UT", "upstream headers timeout", { endpoint })),
           request.headersTimeoutMs,
         );
-        signal = AbortSignal.any([signal, timeout.signal]);
       }
       let response: Response;
       try {
