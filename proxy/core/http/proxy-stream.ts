@@ -232,8 +232,7 @@ class ProxyStream implements ChainSink, BodySink, StreamInfo {
 
   responseData(chunk: Uint8Array, end: boolean): void {
     this.#bytesOut += chunk.byteLength;
-    if (end) this.#out?.push(chunk, true);
-    else this.#out?.push(chunk);
+    this.#out?.push(chunk, end);
   }
 
   responseTrailers(trailers: HeaderMap): void {

@@ -23,6 +23,7 @@
  * - response trailers are not exposed.
  */
 
+import { concatChunks } from "../../core/bytes.ts";
 import type { EndpointClient } from "../../core/cluster-manager.ts";
 import { type AbortLike, followAbort } from "../../core/http/abort.ts";
 import { BodyChannel } from "../../core/http/body-channel.ts";
@@ -80,7 +81,6 @@ function whole(chunk: Uint8Array): BodyChannel {
 /** Reads a declared-length body whole, so `fetch` sends it with its length instead of chunked. */
 async function collect(body: AsyncIterable<Uint8Array>, signal: AbortLike): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  let length = 0;
   const aborted = new Promise<never>((_, reject) => {
     const fail = () => reject(signal.reason);
     if (signal.aborted) fail();
@@ -92,16 +92,8 @@ async function collect(body: AsyncIterable<Uint8Array>, signal: AbortLike): Prom
     const step = await Promise.race([iterator.next(), aborted]);
     if (step.done) break;
     chunks.push(step.value);
-    length += step.value.byteLength;
   }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return concatChunks(chunks);
 }
 
 /** The text of an error and its causes, for runtimes that report the reason only in prose (Deno). */

@@ -167,8 +167,7 @@ class Collector implements BodySink {
   }
 
   end(): void {
-    const chunks = this.#chunks;
-    this.#resolve(chunks.length === 1 ? chunks[0] : concatChunks(chunks));
+    this.#resolve(concatChunks(this.#chunks));
   }
 
   error(err: unknown): void {

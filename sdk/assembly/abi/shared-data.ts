@@ -39,11 +39,17 @@ export function getSharedData(key: string): SharedValue | null {
  * that build their keys in a buffer and would otherwise make a string per request.
  */
 export function getSharedDataAt(key: usize, keyLength: usize): SharedValue | null {
-  const status = proxy_get_shared_data(key, keyLength, RETURN_DATA, RETURN_SIZE, RETURN_SCALAR);
-  if (status == Status.NotFound) return null;
-  if (status != Status.Ok) throw new Error(callFailed("proxy_get_shared_data", quote(String.UTF8.decodeUnsafe(key, keyLength)), status));
+  if (!fetchSharedData(key, keyLength)) return null;
   const cas = load<u32>(RETURN_SCALAR);
   return new SharedValue(takeBytes(), cas);
+}
+
+/** Asks for `key`: true when set, its value then waiting in the return slots and its cas in RETURN_SCALAR. */
+function fetchSharedData(key: usize, keyLength: usize): bool {
+  const status = proxy_get_shared_data(key, keyLength, RETURN_DATA, RETURN_SIZE, RETURN_SCALAR);
+  if (status == Status.Ok) return true;
+  if (status == Status.NotFound) return false;
+  throw new Error(callFailed("proxy_get_shared_data", quote(String.UTF8.decodeUnsafe(key, keyLength)), status));
 }
 
 /**
@@ -53,9 +59,7 @@ export function getSharedDataAt(key: usize, keyLength: usize): SharedValue | nul
  * key was never set. `into.value` may be a new buffer afterwards: read it from `into` again.
  */
 export function readSharedDataAt(key: usize, keyLength: usize, into: SharedValue): bool {
-  const status = proxy_get_shared_data(key, keyLength, RETURN_DATA, RETURN_SIZE, RETURN_SCALAR);
-  if (status == Status.NotFound) return false;
-  if (status != Status.Ok) throw new Error(callFailed("proxy_get_shared_data", quote(String.UTF8.decodeUnsafe(key, keyLength)), status));
+  if (!fetchSharedData(key, keyLength)) return false;
   into.cas = load<u32>(RETURN_SCALAR);
   into.value = takeBytesInto(into.value);
   return true;
