@@ -8,8 +8,9 @@
  *
  * Targets: the backend direct; nginx and haproxy as reverse proxies; weir on Node, Bun and
  * Deno, with no filters and with the first-party chain (router → auth → ratelimit → retry);
- * and, for reference, the baseline's own minimal proxies on Node (node:http + undici) and Bun
- * (Bun.serve + fetch): the floor each runtime's native path sets on this machine today.
+ * and, for reference, the baseline's own minimal proxies on Node (node:http + undici), Bun
+ * (Bun.serve + fetch) and Deno (Deno.serve + fetch): the floor each runtime's native path sets
+ * on this machine today.
  * Prints the medians, each figure as a ratio to nginx, the latency added over direct, every
  * raw run with its noise indicators, and the issue's targets as PASS / MISS.
  *
@@ -51,7 +52,7 @@ import {
   TARGETS,
   type TargetSpec,
 } from "./proxy/targets.ts";
-import { BUN, ensureTools, machineInfo } from "./proxy/tools.ts";
+import { BUN, DENO, ensureTools, machineInfo } from "./proxy/tools.ts";
 
 const DURATION = positive("WEIR_BENCH_DURATION", 10);
 const ROUNDS = positive("WEIR_BENCH_ROUNDS", 3);
@@ -122,6 +123,7 @@ async function main(): Promise<number> {
     if (problem) skip.set(t.id, `weir on ${t.runtime}: ${problem}`);
   }
   if (targets.some((t) => t.id === "ref-bun-fetch") && !existsSync(BUN)) skip.set("ref-bun-fetch", `${BUN} is missing (npm install)`);
+  if (targets.some((t) => t.id === "ref-deno-fetch") && !existsSync(DENO)) skip.set("ref-deno-fetch", `${DENO} is missing (npm install)`);
   if (!tools.found.haproxy) skip.set("haproxy", "haproxy is not installed");
   const runDir = mkdtempSync(join(tmpdir(), "weir-bench-proxy-"));
   mkdirSync(join(runDir, "logs"), { recursive: true });
@@ -381,6 +383,7 @@ function checks(
   for (const [ref, runtime] of [
     ["ref-node-undici", "node"],
     ["ref-bun-fetch", "bun"],
+    ["ref-deno-fetch", "deno"],
   ] as const) {
     const r = get(ref);
     if (!r) continue;

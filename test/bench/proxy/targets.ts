@@ -38,6 +38,7 @@ export const TARGETS: TargetSpec[] = [
   { id: "ref-bun-fetch", kind: "reference", runtime: "bun" },
   { id: "weir-bun", kind: "weir", runtime: "bun" },
   { id: "weir-bun-filters", kind: "weir", runtime: "bun", withFilters: true },
+  { id: "ref-deno-fetch", kind: "reference", runtime: "deno" },
   { id: "weir-deno", kind: "weir", runtime: "deno" },
   { id: "weir-deno-filters", kind: "weir", runtime: "deno", withFilters: true },
 ];
@@ -116,13 +117,24 @@ export async function startTarget(spec: TargetSpec, ctx: SessionContext, round: 
     started = ctx.group.start(spec.id, ctx.haproxy, ["-f", conf, "-db"], pin);
   } else if (spec.kind === "reference") {
     const runtime = spec.runtime!;
-    const template = runtime === "node" ? "ref-node-undici.cjs.in" : "ref-bun-fetch.mjs.in";
-    const script = writeTemplate(template, join(ctx.runDir, template.replace(/\.in$/, "")), {
+    const template = runtime === "node" ? "ref-node-undici.cjs.in" : "ref-fetch.mjs.in";
+    const serve =
+      runtime === "bun"
+        ? `Bun.serve({ hostname: "127.0.0.1", port: ${port}, fetch: forward });`
+        : `Deno.serve({ hostname: "127.0.0.1", port: ${port}, onListen() {} }, forward);`;
+    const script = writeTemplate(template, join(ctx.runDir, `${spec.id}.${runtime === "node" ? "cjs" : "mjs"}`), {
       PORT: port,
       BACKEND_PORT: ctx.backendPort,
       UNDICI: createRequire(import.meta.url).resolve("undici"),
+      SERVE: serve,
     });
-    started = ctx.group.start(spec.id, runtime === "node" ? process.execPath : BUN, [script], pin);
+    const [command, args] =
+      runtime === "node"
+        ? [process.execPath, [script]]
+        : runtime === "bun"
+          ? [BUN, [script]]
+          : [DENO, ["run", "--allow-net", "--allow-env", "--no-lock", script]];
+    started = ctx.group.start(spec.id, command, args, pin);
   } else {
     const runtime = spec.runtime!;
     const file = join(ctx.runDir, `${spec.id}.yaml`);
