@@ -4,8 +4,9 @@
  * proxy/runtime/<name>/main.ts) in front of a real node:http upstream, with a Wasm filter that
  * adds a request and a response header, and the suite talks to it over real sockets: proxied
  * GET and POST (small and streamed), a direct response, 404 NR, 503 UF, the admin API's
- * /ready and /stats/prometheus, a config reload on file change, and SIGTERM draining an
- * in-flight request before exiting 0.
+ * /ready and /stats/prometheus, a client leaving mid-request (DC, the upstream request
+ * cancelled), a config reload on file change, and SIGTERM draining an in-flight request before
+ * exiting 0.
  *
  *   npx tsc -p tsconfig.build.json && npx vitest run test/runtimes/proxy-e2e.test.ts
  *
@@ -14,6 +15,7 @@
 
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -208,6 +210,29 @@ describe.each<ProxyRuntime>(["node", "deno", "bun"])("weir proxy on %s", (runtim
       .map((l) => JSON.parse(l) as { route_name: string; response_flags: string });
     expect(lines.some((l) => l.route_name === "app")).toBe(true);
     expect(lines.some((l) => l.response_flags === "UF")).toBe(true);
+  });
+
+  // Deno's request.signal is the only way to see a client leave before the response (its
+  // `info.completed` does not settle then); with no-legacy-abort it must still abort then.
+  it("cancels the upstream request of a client that leaves, and logs it with DC", async () => {
+    const arrived = upstream.slowArrived();
+    const cancelled = upstream.slowCancelled();
+    const client = connect(ports.proxy, "127.0.0.1");
+    client.on("error", () => {});
+    client.write(`GET /app/slow/left HTTP/1.1\r\nhost: 127.0.0.1:${ports.proxy}\r\n\r\n`);
+    sent++;
+    await arrived;
+    client.destroy();
+    const outcome = await Promise.race([cancelled.then(() => "cancelled"), new Promise((r) => setTimeout(() => r("answered"), 700))]);
+    expect(outcome, why()).toBe("cancelled");
+    const line = await waitFor("the DC access log line", 5_000, async () =>
+      readFileSync(join(dir, "access.log"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { path: string; response_flags: string })
+        .find((l) => l.path === "/app/slow/left"),
+    );
+    expect(line.response_flags).toBe("DC");
   });
 
   it("reloads the config when the file changes", async () => {

@@ -30,7 +30,7 @@ export function proxyCommand(runtime: ProxyRuntime, config: string): { command: 
     case "deno":
       return {
         command: join(ROOT, "node_modules/deno/deno"),
-        args: ["run", "-A", "--unstable-no-legacy-abort", join(ROOT, "proxy/runtime/deno/main.ts"), "proxy", "-c", config],
+        args: ["run", "-A", join(ROOT, "proxy/runtime/deno/main.ts"), "proxy", "-c", config],
         needs: join(ROOT, "node_modules/deno/deno"),
         missing: "deno's binary is missing: run npm install",
       };
@@ -166,7 +166,7 @@ export interface SeenRequest {
 
 /**
  * The app behind the proxy: `/app/echo` answers with the request body, `/app/slow` after
- * `slowMs`, `/app/gzip` with {@link GZIP_TEXT} gzipped whatever the request accepts, anything
+ * `slowMs` (noting a connection closed before that), `/app/gzip` with {@link GZIP_TEXT} gzipped whatever the request accepts, anything
  * else with a line naming the request. Every request is recorded.
  */
 export interface Upstream {
@@ -175,6 +175,8 @@ export interface Upstream {
   readonly seen: SeenRequest[];
   /** Resolves when the next `/app/slow` request arrives. */
   slowArrived(): Promise<void>;
+  /** Resolves when the next `/app/slow` request's connection closes before its answer was sent. */
+  slowCancelled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -183,6 +185,7 @@ export const GZIP_TEXT = "compressed hello ".repeat(64);
 export async function startUpstream(options: { slowMs?: number } = {}): Promise<Upstream> {
   const seen: SeenRequest[] = [];
   let onSlow: (() => void) | undefined;
+  let onSlowCancelled: (() => void) | undefined;
   const server = createServer((req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -196,6 +199,9 @@ export async function startUpstream(options: { slowMs?: number } = {}): Promise<
         res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip", "content-length": zipped.length }).end(zipped);
       } else if (req.url?.startsWith("/app/slow")) {
         onSlow?.();
+        res.on("close", () => {
+          if (!res.writableEnded) onSlowCancelled?.();
+        });
         setTimeout(() => res.writeHead(200, { "content-type": "text/plain", "x-app": "yes" }).end("slow done"), options.slowMs ?? 800);
       } else {
         res.writeHead(200, { "content-type": "text/plain", "x-app": "yes" }).end(`app saw ${req.method} ${req.url}`);
@@ -211,6 +217,10 @@ export async function startUpstream(options: { slowMs?: number } = {}): Promise<
     slowArrived: () =>
       new Promise((r) => {
         onSlow = r;
+      }),
+    slowCancelled: () =>
+      new Promise((r) => {
+        onSlowCancelled = r;
       }),
     close: () =>
       new Promise((r) => {

@@ -6,8 +6,10 @@
  * Deno quirks handled here:
  * - `request.signal` aborts when the client leaves, but by default also after every
  *   successful response (and Deno prints a one-time notice on first use); only an abort
- *   before the response exists counts as a disconnect. `--unstable-no-legacy-abort` removes
- *   both the late abort and the notice.
+ *   before the response exists counts as a disconnect. `no-legacy-abort` (set in the repo's
+ *   deno.json) removes both the late abort, which costs a dispatched event per request, and
+ *   the notice. `info.completed` is no substitute: it does not settle when the client leaves
+ *   before the response (checked on Deno 2.9).
  * - A handler cannot drop the connection before answering (a thrown error becomes Deno's own
  *   500), so a stream the core resets before its response gets a 502 with `connection: close`.
  * - `reusePort` is unstable in Deno 2: it needs `--unstable-net` (without it Deno exits, so
