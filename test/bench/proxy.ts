@@ -12,7 +12,8 @@
  * (Bun.serve + fetch) and Deno (Deno.serve + fetch): the floor each runtime's native path sets
  * on this machine today.
  * Prints the medians, each figure as a ratio to nginx, the latency added over direct, every
- * raw run with its noise indicators, and the issue's targets as PASS / MISS.
+ * raw run with its noise indicators, and the issue's targets as PASS / MISS, each throughput
+ * target beside the proxy CPU per request it leaves and what the runtime's bare reference spends.
  *
  * Environment: WEIR_BENCH_DURATION (seconds per measured run, default 10), WEIR_BENCH_ROUNDS
  * (default 3), WEIR_BENCH_TARGETS (comma list of target ids, default all), WEIR_BENCH_BUILD=0
@@ -339,6 +340,27 @@ function checks(
   ratio("weir-node-filters", 0.4, "Node");
   ratio("weir-bun-filters", 0.6, "Bun");
   ratio("weir-deno-filters", 0.3, "Deno");
+  // What each ratio asks of the proxy in CPU on the shared core, beside what the runtime's bare
+  // reference proxy spends in the same session: a target its own floor cannot meet says so.
+  for (const [runtime, min, ref] of [
+    ["node", 0.4, "ref-node-undici"],
+    ["bun", 0.6, "ref-bun-fetch"],
+    ["deno", 0.3, "ref-deno-fetch"],
+  ] as const) {
+    const s = get(`weir-${runtime}-filters`);
+    const floor = get(ref);
+    const backend = floor?.backendUsPerReq ?? s?.backendUsPerReq;
+    if (!s || !nginx || backend === undefined) continue;
+    const wanted = min * nginx.rps;
+    const budget = 1e6 / wanted - backend;
+    const floorText = floor?.proxyUsPerReq !== undefined ? `; ${ref} alone spends ${floor.proxyUsPerReq.toFixed(1)}` : "";
+    out.push({
+      what: `${labels.get(s.id)}: the ${min.toFixed(2)}× budget`,
+      pass: undefined,
+      info: true,
+      figure: `${int(wanted)} req/s leaves ${budget.toFixed(1)} proxy CPU µs/req beside the backend's ${backend.toFixed(1)}; weir spends ${s.proxyUsPerReq?.toFixed(1)}${floorText}`,
+    });
+  }
   {
     const s = get("weir-node-filters");
     const what = "Node + 4 filters: added p99 at 1000 req/s ≤ 1 ms";

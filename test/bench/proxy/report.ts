@@ -41,6 +41,8 @@ export interface Summary {
   p50: number;
   p99: number;
   proxyUsPerReq?: number;
+  /** The backend's CPU µs per request during this target's closed-loop runs. */
+  backendUsPerReq?: number;
   rssKb?: number;
   fixedP50?: number;
   fixedP99?: number;
@@ -67,6 +69,7 @@ export function summarize(id: string, label: string, runs: RunRecord[]): Summary
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
     proxyUsPerReq: medianOrUndefined(runs.map((r) => r.proxyUsPerReq)),
+    backendUsPerReq: medianOrUndefined(runs.map((r) => r.backendUsPerReq)),
     rssKb: medianOrUndefined(runs.map((r) => r.rssKb)),
     fixedP50: medianOrUndefined(runs.map((r) => r.fixed?.p50)),
     fixedP99: medianOrUndefined(runs.map((r) => r.fixed?.p99)),
