@@ -15,6 +15,7 @@ import { createDenoConnector } from "./connector.ts";
 import { denoCrypto } from "./crypto.ts";
 import { Deno, type Writer } from "./deno-api.ts";
 import { listenDeno, serveFetch } from "./http-server.ts";
+import { TimerLists } from "./timer-lists.ts";
 
 export interface DenoRuntimeOptions {
   /** The config file's folder: relative filter, certificate and log paths start here. */
@@ -80,11 +81,12 @@ export function createDenoRuntime(options: DenoRuntimeOptions): RuntimeAdapter {
     connector: createDenoConnector(baseDir),
     readFile: (path) => Deno.readFile(path),
     resolvePath: (base, path) => resolve(base, path),
-    clock: {
+    // Deno's timers are ops into Rust; one native timer per duration (timer-lists.ts).
+    clock: new TimerLists({
       now: () => performance.now(),
       setTimeout: (fn, ms) => setTimeout(fn, ms),
       clearTimeout: (handle) => clearTimeout(handle as number),
-    },
+    }),
     crypto: denoCrypto,
     moduleCache: createDiskModuleCache(options.cacheDir ?? join(tmpdir(), "weir-module-cache")),
     meter: createWorkerMeter(),
