@@ -64,18 +64,30 @@ export function createClusterCounters(): Record<string, number> {
  */
 export function countOutcome(counters: Record<string, number>, outcome: UpstreamOutcome): void {
   if (typeof outcome === "number") {
-    const bucket = `upstream_rq_${Math.floor(outcome / 100)}xx`;
-    if (bucket in counters) counters[bucket]++;
+    // Constant names: a name built per request is a fresh string to hash on every lookup.
+    const bucket = STATUS_CLASS_COUNTERS[(outcome / 100) | 0];
+    if (bucket !== undefined) counters[bucket]++;
     return;
   }
-  const name = {
-    timeout: "upstream_rq_timeout",
-    reset: "upstream_rq_rx_reset",
-    "connect-failure": "upstream_cx_connect_fail",
-    cancelled: "upstream_rq_cancelled",
-  }[outcome];
-  counters[name]++;
+  counters[LOCAL_OUTCOME_COUNTERS[outcome]]++;
 }
+
+/** By status class (index: status / 100); there is no 1xx counter, and nothing past 5xx. */
+const STATUS_CLASS_COUNTERS: readonly (string | undefined)[] = [
+  undefined,
+  undefined,
+  "upstream_rq_2xx",
+  "upstream_rq_3xx",
+  "upstream_rq_4xx",
+  "upstream_rq_5xx",
+];
+
+const LOCAL_OUTCOME_COUNTERS: Record<Exclude<UpstreamOutcome, number>, string> = {
+  timeout: "upstream_rq_timeout",
+  reset: "upstream_rq_rx_reset",
+  "connect-failure": "upstream_cx_connect_fail",
+  cancelled: "upstream_rq_cancelled",
+};
 
 /** The parts of a cluster its stats come from. */
 export interface ClusterParts {
