@@ -46,6 +46,8 @@ import {
 } from "./proxy/report.ts";
 import {
   backendAccepts,
+  RUNTIME_BINARY,
+  type Runtime,
   runtimeProblem,
   type SessionContext,
   startBackend,
@@ -53,7 +55,7 @@ import {
   TARGETS,
   type TargetSpec,
 } from "./proxy/targets.ts";
-import { BUN, DENO, ensureTools, machineInfo } from "./proxy/tools.ts";
+import { ensureTools, machineInfo } from "./proxy/tools.ts";
 
 const DURATION = positive("WEIR_BENCH_DURATION", 10);
 const ROUNDS = positive("WEIR_BENCH_ROUNDS", 3);
@@ -123,8 +125,10 @@ async function main(): Promise<number> {
     const problem = runtimeProblem(t.runtime!);
     if (problem) skip.set(t.id, `weir on ${t.runtime}: ${problem}`);
   }
-  if (targets.some((t) => t.id === "ref-bun-fetch") && !existsSync(BUN)) skip.set("ref-bun-fetch", `${BUN} is missing (npm install)`);
-  if (targets.some((t) => t.id === "ref-deno-fetch") && !existsSync(DENO)) skip.set("ref-deno-fetch", `${DENO} is missing (npm install)`);
+  for (const t of targets) {
+    const binary = t.kind === "reference" ? RUNTIME_BINARY[t.runtime!] : undefined;
+    if (binary !== undefined && !existsSync(binary)) skip.set(t.id, `${binary} is missing (npm install)`);
+  }
   if (!tools.found.haproxy) skip.set("haproxy", "haproxy is not installed");
   const runDir = mkdtempSync(join(tmpdir(), "weir-bench-proxy-"));
   mkdirSync(join(runDir, "logs"), { recursive: true });
@@ -304,6 +308,13 @@ async function measure(
 /** The backend direct's p99 at 1000 req/s on a quiet machine was 0.41 ms (baselines §4); far above it, "added" means nothing. */
 const QUIET_DIRECT_P99_US = 1000;
 
+/** The issue's §12 targets per runtime (with four filters), and the baseline proxy that sets each runtime's floor. */
+const RUNTIME_TARGETS: readonly { runtime: Runtime; name: string; minRatio: number; maxRssMb?: number; reference: string }[] = [
+  { runtime: "node", name: "Node", minRatio: 0.4, maxRssMb: 100, reference: "ref-node-undici" },
+  { runtime: "bun", name: "Bun", minRatio: 0.6, maxRssMb: 60, reference: "ref-bun-fetch" },
+  { runtime: "deno", name: "Deno", minRatio: 0.3, reference: "ref-deno-fetch" },
+];
+
 /** The issue's §12 targets, each against its figure; "*" marks verdicts whose medians may rest on noisy runs. */
 function checks(
   summaries: Summary[],
@@ -337,16 +348,10 @@ function checks(
     const figure = `${r.toFixed(3)}× (${int(s.rps)} vs nginx ${int(nginx.rps)} req/s; ${s.proxyUsPerReq?.toFixed(1)} vs ${nginx.proxyUsPerReq?.toFixed(1)} CPU µs/req)${partial}`;
     out.push({ what, pass: r >= min, figure, noisy: noisyClosed(id, "nginx") });
   };
-  ratio("weir-node-filters", 0.4, "Node");
-  ratio("weir-bun-filters", 0.6, "Bun");
-  ratio("weir-deno-filters", 0.3, "Deno");
+  for (const t of RUNTIME_TARGETS) ratio(`weir-${t.runtime}-filters`, t.minRatio, t.name);
   // What each ratio asks of the proxy in CPU on the shared core, beside what the runtime's bare
   // reference proxy spends in the same session: a target its own floor cannot meet says so.
-  for (const [runtime, min, ref] of [
-    ["node", 0.4, "ref-node-undici"],
-    ["bun", 0.6, "ref-bun-fetch"],
-    ["deno", 0.3, "ref-deno-fetch"],
-  ] as const) {
+  for (const { runtime, minRatio: min, reference: ref } of RUNTIME_TARGETS) {
     const s = get(`weir-${runtime}-filters`);
     const floor = get(ref);
     const backend = floor?.backendUsPerReq ?? s?.backendUsPerReq;
@@ -385,10 +390,10 @@ function checks(
     if (!s || s.rssKb === undefined) return out.push({ what, pass: undefined, figure: absent(id) });
     out.push({ what, pass: s.rssKb / 1024 <= maxMb, figure: `${mb(s.rssKb)} MB after the closed-loop run${partial}` });
   };
-  rss("weir-node-filters", 100, "Node");
-  rss("weir-bun-filters", 60, "Bun");
+  for (const t of RUNTIME_TARGETS) if (t.maxRssMb !== undefined) rss(`weir-${t.runtime}-filters`, t.maxRssMb, t.name);
   // For reading the above: the same figures without filters, and what the chain adds.
-  for (const id of ["weir-node", "weir-bun", "weir-deno"]) {
+  for (const { runtime } of RUNTIME_TARGETS) {
+    const id = `weir-${runtime}`;
     const s = get(id);
     if (!s) continue;
     const r = nginx ? `${(s.rps / nginx.rps).toFixed(3)}× nginx, ` : "";
@@ -402,11 +407,7 @@ function checks(
     out.push({ what: `${labels.get(id)}`, pass: undefined, info: true, figure });
   }
   // The floor each runtime's native path sets in this session: the baseline's minimal proxy on it.
-  for (const [ref, runtime] of [
-    ["ref-node-undici", "node"],
-    ["ref-bun-fetch", "bun"],
-    ["ref-deno-fetch", "deno"],
-  ] as const) {
+  for (const { runtime, reference: ref } of RUNTIME_TARGETS) {
     const r = get(ref);
     if (!r) continue;
     const vsNginx = nginx ? `${(r.rps / nginx.rps).toFixed(3)}× nginx, ` : "";

@@ -53,12 +53,15 @@ export const RUNTIME_ENTRY: Record<Runtime, { file: string; command: (config: st
   },
 };
 
+/** Each runtime's executable. */
+export const RUNTIME_BINARY: Record<Runtime, string> = { node: process.execPath, bun: BUN, deno: DENO };
+
 /** Why a runtime's weir cannot run here, or undefined when its entry point exists. */
 export function runtimeProblem(runtime: Runtime): string | undefined {
   const entry = RUNTIME_ENTRY[runtime];
   if (!existsSync(join(REPO_ROOT, entry.file))) return `no ${entry.file} yet`;
   if (runtime === "node" && !existsSync(join(REPO_ROOT, "dist/bin/cli.js"))) return "dist/ is not built";
-  const binary = runtime === "bun" ? BUN : runtime === "deno" ? DENO : process.execPath;
+  const binary = RUNTIME_BINARY[runtime];
   if (!existsSync(binary)) return `${binary} is missing (npm install)`;
   return undefined;
 }
@@ -128,13 +131,8 @@ export async function startTarget(spec: TargetSpec, ctx: SessionContext, round: 
       UNDICI: createRequire(import.meta.url).resolve("undici"),
       SERVE: serve,
     });
-    const [command, args] =
-      runtime === "node"
-        ? [process.execPath, [script]]
-        : runtime === "bun"
-          ? [BUN, [script]]
-          : [DENO, ["run", "--allow-net", "--allow-env", "--no-lock", script]];
-    started = ctx.group.start(spec.id, command, args, pin);
+    const args = runtime === "deno" ? ["run", "--allow-net", "--allow-env", "--no-lock", script] : [script];
+    started = ctx.group.start(spec.id, RUNTIME_BINARY[runtime], args, pin);
   } else {
     const runtime = spec.runtime!;
     const file = join(ctx.runDir, `${spec.id}.yaml`);
