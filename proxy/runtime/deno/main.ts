@@ -6,10 +6,10 @@
  * The repo's deno.json turns on `no-legacy-abort` (see http-server.ts): without it Deno aborts
  * every request's signal after its response, and dispatching that event cost about 4–9 µs of
  * CPU per proxied request (weir-deno behind wrk -c32, interleaved: 141.5 without, 137.8 and
- * 132.2 µs with). Deno finds the file from this
- * entry point's folder up, whatever the working directory; a copy of weir without it should
- * pass `--unstable-no-legacy-abort`. Add `--unstable-net` to use `--reuse-port`. npm
- * dependencies (yaml, hono, binaryen) resolve from node_modules through the repo's package.json.
+ * 132.2 µs with). Deno finds the file from this entry point's folder up, whatever the working
+ * directory; a copy of weir without it should pass `--unstable-no-legacy-abort`. Add
+ * `--unstable-net` to use `--reuse-port`. npm dependencies (yaml, hono, binaryen) resolve from
+ * node_modules through the repo's package.json.
  */
 
 import { Deno } from "./deno-api.ts";

@@ -128,6 +128,24 @@ describe("TimerLists", () => {
     expect(native.pendingTimers).toBe(0);
   });
 
+  it("stays on time while requests finish in order, the list never empty, far past its rebuild size", () => {
+    const { native, timers, fired, at } = setup();
+    let older = timers.setTimeout(at("r0"), 15_000);
+    for (let i = 1; i <= 5_000; i++) {
+      const newer = timers.setTimeout(at(`r${i}`), 15_000);
+      timers.clearTimeout(older);
+      older = newer;
+      native.advance(1);
+    }
+    expect(timers.pending).toBe(1);
+    expect(native.pendingTimers).toBe(1);
+    native.advance(14_998);
+    expect(fired).toEqual([]);
+    native.advance(1);
+    expect(fired).toEqual(["r5000@20999"]);
+    expect(native.pendingTimers).toBe(0);
+  });
+
   it("reports a throwing callback as uncaught and still runs the others", async () => {
     const { native, timers, fired, at } = setup();
     const uncaught: unknown[] = [];

@@ -35,7 +35,7 @@ interface List {
   firing: boolean;
 }
 
-/** Cancelled entries kept before a list is compacted (and only when they outnumber live ones). */
+/** Spent or cancelled entries kept before a list is rebuilt without them. */
 const COMPACT_AT = 1024;
 
 export class TimerLists implements Clock {
@@ -77,13 +77,7 @@ export class TimerLists implements Clock {
       this.#release(list);
       return;
     }
-    // Requests mostly finish in the order they started: drop cancelled entries off the front.
-    this.#skipDead(list);
-    if (list.dead >= COMPACT_AT && list.dead > list.live) {
-      list.entries = list.entries.slice(list.head).filter((e) => e.fn !== undefined);
-      list.head = 0;
-      list.dead = 0;
-    }
+    this.#tidy(list);
   }
 
   /** Timers scheduled and neither fired nor cleared. */
@@ -97,15 +91,21 @@ export class TimerLists implements Clock {
     list.timer = this.#native.setTimeout(() => this.#fire(list), ms);
   }
 
-  #skipDead(list: List): void {
+  /**
+   * Requests mostly finish in the order they started: drops cancelled entries off the front,
+   * and rebuilds the list without the spent front and the cancelled entries once either has
+   * grown large (a long-lived front entry keeps everything cleared after it).
+   */
+  #tidy(list: List): void {
     const entries = list.entries;
     while (list.head < entries.length && entries[list.head].fn === undefined) {
       list.head++;
       list.dead--;
     }
-    if (list.head > COMPACT_AT && list.head * 2 > entries.length) {
-      list.entries = entries.slice(list.head);
+    if ((list.head > COMPACT_AT && list.head * 2 > entries.length) || (list.dead >= COMPACT_AT && list.dead > list.live)) {
+      list.entries = entries.slice(list.head).filter((e) => e.fn !== undefined);
       list.head = 0;
+      list.dead = 0;
     }
   }
 
@@ -138,7 +138,7 @@ export class TimerLists implements Clock {
     }
     list.firing = false;
     if (this.#lists.get(list.ms) !== list) return; // emptied by a callback and given back
-    this.#skipDead(list);
+    this.#tidy(list);
     if (list.live === 0) this.#release(list);
     else this.#arm(list, Math.max(0, list.entries[list.head].due - now));
   }
